@@ -1,0 +1,88 @@
+"""The one Celery app.
+
+Two declared queues: ``fetch`` (I/O-bound; run with a thread pool of high concurrency) and
+``parse`` (CPU-bound; prefork, one process per core, prefetch 1). Undeclared queues are an
+error (``task_create_missing_queues=False``). Delivery is at-least-once: late acks, requeue
+when a worker process dies, a visibility timeout above the longest task. Results are not
+stored: every outcome is recorded in PostgreSQL (``ingest_jobs``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+from celery.signals import setup_logging, worker_process_init, worker_process_shutdown
+from kombu import Exchange, Queue
+
+from worker.services import redis_url
+from worker.settings import get_settings
+
+__all__ = ["app", "FETCH_QUEUE", "PARSE_QUEUE", "QUEUES"]
+
+FETCH_QUEUE = "fetch"
+PARSE_QUEUE = "parse"
+QUEUES = (FETCH_QUEUE, PARSE_QUEUE)
+
+app = Celery("news_ingest", include=["worker.tasks"])
+
+
+@app.on_configure.connect
+def _configure(sender: Celery, **_: Any) -> None:
+    """Resolve URLs lazily, so importing the app never needs a running server."""
+    settings = get_settings()
+    exchange = Exchange("news_ingest", type="direct")
+    sender.conf.update(
+        broker_url=redis_url(settings),
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={
+            "visibility_timeout": settings.visibility_timeout,
+            "max_connections": max(20, settings.fetch_concurrency * 2),
+            "socket_keepalive": True,
+            "health_check_interval": 30,
+        },
+        broker_pool_limit=max(10, settings.fetch_concurrency),
+        task_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,
+        result_backend=None,
+        task_queues=[Queue(q, exchange, routing_key=q) for q in QUEUES],
+        task_default_queue=FETCH_QUEUE,
+        task_default_exchange="news_ingest",
+        task_default_routing_key=FETCH_QUEUE,
+        task_create_missing_queues=False,
+        task_routes={
+            "news_ingest.fetch": {"queue": FETCH_QUEUE, "routing_key": FETCH_QUEUE},
+            "news_ingest.parse": {"queue": PARSE_QUEUE, "routing_key": PARSE_QUEUE},
+        },
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        task_acks_on_failure_or_timeout=True,
+        worker_prefetch_multiplier=1,
+        worker_send_task_events=False,
+        worker_hijack_root_logger=False,
+        worker_max_memory_per_child=400_000,  # KiB: recycle a parse process that grew
+        enable_utc=True,
+        timezone="UTC",
+    )
+
+
+@setup_logging.connect
+def _setup_logging(**_: Any) -> None:
+    from worker.logs import configure_logging
+
+    configure_logging()
+
+
+@worker_process_init.connect
+def _after_fork(**_: Any) -> None:
+    from worker import store
+
+    store.dispose_engine()
+
+
+@worker_process_shutdown.connect
+def _at_exit(**_: Any) -> None:
+    from worker import store
+
+    store.dispose_engine()

@@ -1,0 +1,374 @@
+"""``news-ingest``: the command line.
+
+Commands: enqueue, worker, migrate, extract, fetch, services, schema, demo.
+Every command that needs PostgreSQL or Redis starts the embedded servers when
+``DATABASE_URL`` / ``REDIS_URL`` are unset.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from worker.errors import IngestError
+from worker.settings import get_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+EXIT_OK, EXIT_FAILED, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2, 64
+
+
+def _err(message: str) -> None:
+    print(f"news-ingest: {message}", file=sys.stderr)
+
+
+def _ensure_services() -> dict[str, str]:
+    """Start the embedded servers if needed; returns the URLs to hand to child processes."""
+    from worker import services
+
+    st = services.start()
+    return {"DATABASE_URL": st.database_url or "", "REDIS_URL": st.redis_url or ""}
+
+
+# -- migrate ----------------------------------------------------------------------------------
+
+def migrate(revision: str = "head") -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    command.upgrade(cfg, revision)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _ensure_services()
+    migrate(args.revision)
+    print(f"database migrated to {args.revision}")
+    return EXIT_OK
+
+
+# -- services ---------------------------------------------------------------------------------
+
+def cmd_services(args: argparse.Namespace) -> int:
+    from worker import services
+
+    fn = {"start": services.start, "stop": services.stop, "status": services.status}[args.action]
+    st = fn()
+    info = st.as_dict()
+    if args.json:
+        print(json.dumps(info, indent=2))
+    else:
+        for key, value in info.items():
+            print(f"{key:13} {value}")
+    return EXIT_OK
+
+
+# -- schema -----------------------------------------------------------------------------------
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from schemas import ArticleRecord, IngestRequest
+
+    model = ArticleRecord if args.article else IngestRequest
+    print(json.dumps(model.model_json_schema(), indent=2))
+    return EXIT_OK
+
+
+# -- enqueue ----------------------------------------------------------------------------------
+
+def _read_urls(args: argparse.Namespace) -> Iterator[str]:
+    sources: list[Any] = []
+    if args.file:
+        sources.append(open(args.file, encoding="utf-8"))  # noqa: SIM115
+    for url in args.urls:
+        if url == "-":
+            sources.append(sys.stdin)
+        else:
+            yield url
+    for handle in sources:
+        for line in handle:
+            line = line.strip()
+            if line and not line.startswith("#"):
+                yield line
+
+
+def cmd_enqueue(args: argparse.Namespace) -> int:
+    from worker.producer import enqueue, split_valid
+
+    valid, rejected = split_valid(_read_urls(args))
+    for url, why in rejected:
+        _err(f"rejected {url!r}: {why}")
+    if not valid:
+        _err("no valid URLs to enqueue")
+        return EXIT_REJECTED if rejected else EXIT_USAGE
+    _ensure_services()
+    job_ids: list[str] = []
+    for start in range(0, len(valid), 1000):
+        job_ids += enqueue(valid[start:start + 1000], source=args.source)
+    for job_id, url in zip(job_ids, valid, strict=True):
+        print(f"{job_id}\t{url}")
+    sys.stdout.flush()
+    code = EXIT_REJECTED if rejected else EXIT_OK
+    if args.wait:
+        outcome = wait_for(job_ids, timeout=args.timeout)
+        print_summary(outcome)
+        if any(o.get("status") != "stored" for o in outcome.values()):
+            code = EXIT_FAILED
+    return code
+
+
+def wait_for(job_ids: list[str], timeout: float | None = None,
+             progress: bool = True) -> dict[str, dict[str, Any]]:
+    """Poll ``ingest_jobs`` until every job is stored or failed (or the timeout passes)."""
+    from tqdm import tqdm
+
+    from worker import store
+
+    pending = set(job_ids)
+    outcome: dict[str, dict[str, Any]] = {}
+    deadline = time.monotonic() + timeout if timeout else None
+    with tqdm(total=len(job_ids), unit="url", disable=not progress, file=sys.stderr,
+              dynamic_ncols=True) as bar:
+        while pending:
+            statuses = store.job_statuses(pending)
+            done = {j: s for j, s in statuses.items() if s["status"] in ("stored", "failed")}
+            outcome.update(done)
+            pending -= done.keys()
+            bar.update(len(done))
+            if pending and deadline and time.monotonic() > deadline:
+                for j in pending:
+                    outcome[j] = statuses.get(j, {"status": "unknown"})
+                break
+            if pending:
+                time.sleep(0.3)
+    return outcome
+
+
+def print_summary(outcome: dict[str, dict[str, Any]]) -> None:
+    counts = Counter(o.get("status", "unknown") for o in outcome.values())
+    reasons = Counter(o.get("reason") for o in outcome.values() if o.get("status") == "failed")
+    print(f"summary: {len(outcome)} jobs: " + ", ".join(f"{k} {v}" for k, v in
+                                                       sorted(counts.items())))
+    for reason, n in reasons.most_common():
+        example = next(o for o in outcome.values() if o.get("reason") == reason)
+        print(f"  failed {reason}: {n} (e.g. {example.get('url')})")
+
+
+# -- worker -----------------------------------------------------------------------------------
+
+def worker_command(queue: str, concurrency: int | None, loglevel: str | None = None,
+                   extra: list[str] | None = None) -> list[str]:
+    """The celery command line for a worker of one queue (what `news-ingest worker` runs)."""
+    settings = get_settings()
+    if queue == "fetch":
+        pool, conc = "threads", concurrency or settings.fetch_concurrency
+    else:
+        pool, conc = "prefork", concurrency or settings.parse_concurrency
+    return [sys.executable, "-m", "celery", "-A", "worker", "worker", "-Q", queue,
+            "-P", pool, "-c", str(conc), "-n", f"{queue}-%i@%h", "--without-gossip",
+            "--without-mingle", "-l", (loglevel or settings.log_level).upper(), *(extra or [])]
+
+
+def start_workers(queues: list[str], concurrency: int | None = None,
+                  env: dict[str, str] | None = None, loglevel: str | None = None,
+                  stdout: Any = None) -> list[subprocess.Popen[bytes]]:
+    from worker.settings import child_environment
+
+    child_env = child_environment(**(env or {}))
+    return [subprocess.Popen(worker_command(q, concurrency, loglevel), env=child_env,
+                             stdout=stdout, stderr=stdout) for q in queues]
+
+
+def stop_workers(procs: list[subprocess.Popen[bytes]], timeout: float = 30) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for proc in procs:
+        try:
+            proc.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from worker.celery_app import QUEUES
+
+    queues = [q.strip() for q in (args.queues or ",".join(QUEUES)).split(",") if q.strip()]
+    unknown = [q for q in queues if q not in QUEUES]
+    if unknown:
+        _err(f"unknown queue(s) {', '.join(unknown)}; declared queues: {', '.join(QUEUES)}")
+        return EXIT_USAGE
+    env = _ensure_services()
+    if len(queues) == 1:
+        cmd = worker_command(queues[0], args.concurrency, args.loglevel)
+        from worker.settings import child_environment
+
+        return subprocess.call(cmd, env=child_environment(**env))
+    procs = start_workers(queues, args.concurrency, env, args.loglevel)
+
+    def _forward(signum: int, _frame: Any) -> None:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, _forward)
+    signal.signal(signal.SIGINT, _forward)
+    codes = [proc.wait() for proc in procs]
+    return max(codes, default=0)
+
+
+# -- extract / fetch --------------------------------------------------------------------------
+
+def _read_page(path: str) -> bytes:
+    data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    return data
+
+
+def extract_one(path: str, url: str | None) -> dict[str, Any]:
+    """Parse one saved page through the worker's parse + normalise code."""
+    from worker.normalise import extract_record
+    from worker.pipeline import prepare_html
+
+    name = "stdin" if path == "-" else Path(path).name
+    page_url = url or f"https://localhost.invalid/{name}"
+    html, _ = prepare_html(_read_page(path))
+    return extract_record(html, url=page_url).model_dump(mode="json")
+
+
+def _error_dict(exc: BaseException) -> dict[str, Any]:
+    if isinstance(exc, IngestError):
+        return {"error": exc.message, "reason": exc.reason}
+    if isinstance(exc, OSError):
+        return {"error": f"cannot read page: {exc.strerror or exc}", "reason": "unreadable"}
+    if isinstance(exc, (EOFError, gzip.BadGzipFile)):
+        return {"error": f"broken gzip file: {exc}", "reason": "unreadable"}
+    return {"error": f"{type(exc).__name__}: {exc}", "reason": "internal_error"}
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    if args.batch:
+        failed = 0
+        with open(args.batch, encoding="utf-8") as manifest:
+            for lineno, line in enumerate(manifest, 1):
+                if not line.strip():
+                    continue
+                try:
+                    item = json.loads(line)
+                    out = extract_one(str(item["path"]), item.get("url"))
+                except (ValueError, KeyError, TypeError) as exc:
+                    out = {"line": lineno, "error": f"bad manifest line: {exc}",
+                           "reason": "bad_manifest"}
+                    failed += 1
+                except Exception as exc:  # noqa: BLE001 - one bad page never stops a batch
+                    out = {"url": item.get("url"), "path": item.get("path"), **_error_dict(exc)}
+                    failed += 1
+                print(json.dumps(out, ensure_ascii=False), flush=True)
+        return EXIT_FAILED if failed else EXIT_OK
+    if not args.file:
+        _err("give a FILE (or - for stdin) or --batch MANIFEST.jsonl")
+        return EXIT_USAGE
+    try:
+        out = extract_one(args.file, args.url)
+    except Exception as exc:  # noqa: BLE001 - classified error, never a traceback
+        print(json.dumps(_error_dict(exc), ensure_ascii=False))
+        return EXIT_FAILED
+    print(json.dumps(out, ensure_ascii=False, indent=None if args.compact else 2))
+    return EXIT_OK
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from worker.pipeline import fetch_and_extract
+
+    try:
+        record = fetch_and_extract(args.url)
+    except Exception as exc:  # noqa: BLE001
+        print(json.dumps({"url": args.url, **_error_dict(exc)}, ensure_ascii=False))
+        return EXIT_FAILED
+    print(json.dumps(record.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from worker.demo import run_demo
+
+    return run_demo(keep_services=True)
+
+
+# -- main -------------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="news-ingest", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("enqueue", help="put URLs on the fetch queue; prints job ids")
+    p.add_argument("urls", nargs="*", help="URLs, or - to read one URL a line from stdin")
+    p.add_argument("--file", "-f", help="read URLs from FILE, one a line")
+    p.add_argument("--source", help="producer name stored with each job")
+    p.add_argument("--wait", action="store_true", help="follow the jobs until each ends")
+    p.add_argument("--timeout", type=float, default=None, help="give up waiting after N s")
+    p.set_defaults(func=cmd_enqueue)
+
+    p = sub.add_parser("worker", help="run Celery workers (both queues unless --queues)")
+    p.add_argument("--queues", "-Q", help="comma-separated: fetch,parse (default both)")
+    p.add_argument("--concurrency", "-c", type=int, help="pool size (default per queue)")
+    p.add_argument("--loglevel", "-l", help="log level (default NEWS_INGEST_LOG_LEVEL)")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("migrate", help="alembic upgrade head")
+    p.add_argument("revision", nargs="?", default="head")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("extract", help="parse a saved page (plain or .gz) and print the record")
+    p.add_argument("file", nargs="?", help="saved page, or - for stdin")
+    p.add_argument("--url", help="the URL the page was fetched from")
+    p.add_argument("--batch", help='JSONL manifest of {"url": ..., "path": ...} lines')
+    p.add_argument("--compact", action="store_true", help="one-line JSON")
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("fetch", help="fetch + parse one URL like the worker, no queue or DB")
+    p.add_argument("url")
+    p.set_defaults(func=cmd_fetch)
+
+    p = sub.add_parser("services", help="the embedded local PostgreSQL and Redis")
+    p.add_argument("action", choices=["start", "stop", "status"])
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_services)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of the queue message")
+    p.add_argument("--article", action="store_true", help="the article record's schema instead")
+    p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("demo", help="serve sample pages, ingest them end to end, print the rows")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from worker.services import ServiceError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ServiceError as exc:
+        _err(str(exc))
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""The one settings object. Nothing else in the project reads ``os.environ``.
+
+Every value comes from the environment: ``DATABASE_URL`` and ``REDIS_URL`` keep their
+conventional names, everything else is prefixed ``NEWS_INGEST_`` (for example
+``NEWS_INGEST_FETCH_CONCURRENCY=100``). With ``DATABASE_URL``/``REDIS_URL`` unset the CLI uses
+its embedded local servers (see :mod:`worker.services`).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_USER_AGENT = "news-ingest/0.1 (+https://github.com/news-ingest/news-ingest)"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NEWS_INGEST_", extra="ignore")
+
+    # -- where things live -------------------------------------------------------------------
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_URL", "NEWS_INGEST_DATABASE_URL"),
+        description="PostgreSQL URL (SQLAlchemy form). Unset: the embedded local server.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("REDIS_URL", "NEWS_INGEST_REDIS_URL"),
+        description="Redis URL used as Celery broker and shared cache. Unset: embedded server.",
+    )
+    home: Path = Field(
+        default=Path(".news-ingest"),
+        description="Folder for the embedded PostgreSQL and Redis data, logs and state.",
+    )
+
+    # -- fetch stage -------------------------------------------------------------------------
+    fetch_concurrency: int = Field(default=50, description="Threads in a fetch worker.")
+    fetch_connect_timeout: float = Field(default=5.0, description="Seconds to connect.")
+    fetch_read_timeout: float = Field(default=10.0, description="Seconds between two reads.")
+    fetch_total_timeout: float = Field(
+        default=30.0, description="Deadline in seconds for the whole fetch (slow-drip servers)."
+    )
+    fetch_max_bytes: int = Field(
+        default=5 * 1024 * 1024, description="Cap on the decoded body size in bytes."
+    )
+    fetch_max_redirects: int = Field(default=10, description="Longest redirect chain followed.")
+    fetch_max_retries: int = Field(default=4, description="Retries of a transient fetch error.")
+    user_agent: str = Field(default=DEFAULT_USER_AGENT, description="User-Agent header sent.")
+
+    # -- parse stage -------------------------------------------------------------------------
+    parse_concurrency: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        description="Processes in a parse worker (default: one per core).",
+    )
+    parse_soft_time_limit: float = Field(default=45.0, description="Soft limit of a parse (s).")
+    parse_time_limit: float = Field(default=60.0, description="Hard limit of a parse task (s).")
+    parse_max_html_bytes: int = Field(
+        default=2 * 1024 * 1024,
+        description="HTML above this is cut before parsing (parse time grows superlinearly).",
+    )
+
+    # -- delivery ----------------------------------------------------------------------------
+    visibility_timeout: int = Field(
+        default=900,
+        description="Seconds before an unacknowledged task is redelivered; must exceed the "
+        "longest task including retry countdowns.",
+    )
+    max_deliveries: int = Field(
+        default=5, description="A task delivered more often than this is failed as poison."
+    )
+    page_ttl: int = Field(
+        default=24 * 3600, description="Seconds a fetched page waits in Redis for the parser."
+    )
+
+    # -- database pool -----------------------------------------------------------------------
+    db_pool_size: int = Field(default=2, description="SQLAlchemy pool size per process.")
+    db_max_overflow: int = Field(default=3, description="Extra connections per process.")
+
+    # -- logging -----------------------------------------------------------------------------
+    log_level: str = Field(default="WARNING", description="Worker log level.")
+    log_format: str = Field(default="json", description="`json` (one object a line) or `text`.")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and the CLI after changing the environment)."""
+    get_settings.cache_clear()
+
+
+def child_environment(**overrides: str) -> dict[str, str]:
+    """The environment for a child process: ours plus ``overrides`` (for worker subprocesses)."""
+    return {**os.environ, **overrides}

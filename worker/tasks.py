@@ -1,0 +1,135 @@
+"""Celery tasks: thin wrappers that declare the delivery and retry policy.
+
+``news_ingest.fetch`` takes one :class:`schemas.IngestRequest` (as JSON); ``news_ingest.parse``
+takes the same request once the page waits in Redis. Transient errors
+(:class:`worker.errors.TransientError`) are retried with exponential backoff and jitter;
+permanent ones are recorded at once; a message delivered more than ``max_deliveries`` times
+for the same attempt (it kills its worker) is recorded as ``poison_message``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import Task
+from celery.exceptions import SoftTimeLimitExceeded
+from kombu.exceptions import OperationalError as KombuOperationalError
+from pydantic import ValidationError
+
+from schemas import FETCH_TASK_NAME, IngestRequest
+from worker import handoff, pipeline
+from worker.celery_app import PARSE_QUEUE, app
+from worker.errors import PermanentError, TransientError
+from worker.settings import get_settings
+
+__all__ = ["fetch_task", "parse_task"]
+
+log = logging.getLogger("news_ingest.tasks")
+_settings = get_settings()
+PARSE_TASK_NAME = "news_ingest.parse"
+
+
+class IngestTask(Task):  # type: ignore[misc]
+    """Records the final failure of a task in ``ingest_jobs``."""
+
+    abstract = True
+    stage = ""
+
+    def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any,
+                   einfo: Any) -> None:
+        try:
+            request = IngestRequest.model_validate(args[0])
+        except (ValidationError, IndexError, TypeError):
+            log.error("unreadable message failed", extra={"task_id": task_id})
+            return
+        try:
+            pipeline.record_failure(request, exc)
+        except Exception:  # noqa: BLE001 - the broker will not redeliver; log and go on
+            log.exception("could not record failure", extra={"job_id": request.job_id})
+
+
+def _request(raw: Any) -> IngestRequest:
+    try:
+        return IngestRequest.model_validate(raw)
+    except ValidationError as exc:
+        raise PermanentError("invalid_message", f"not an IngestRequest v1: {exc}") from exc
+
+
+def _too_many_deliveries(task: Task, request: IngestRequest) -> bool:
+    """Count deliveries of this attempt in Redis; True when it is poison."""
+    key = f"news-ingest:deliveries:{task.name}:{request.job_id}:{task.request.retries}"
+    try:
+        client = handoff.redis_client()
+        count = client.incr(key)
+        client.expire(key, _settings.visibility_timeout * (_settings.max_deliveries + 2))
+    except Exception:  # noqa: BLE001 - counting is best effort
+        return False
+    return int(count) > _settings.max_deliveries
+
+
+def _hand_over(request: IngestRequest) -> None:
+    try:
+        parse_task.apply_async(args=[request.model_dump(mode="json")], queue=PARSE_QUEUE)
+    except KombuOperationalError as exc:
+        raise TransientError("broker_unavailable", f"could not publish to parse: {exc}") \
+            from exc
+
+
+@app.task(
+    name=FETCH_TASK_NAME,
+    bind=True,
+    base=IngestTask,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(TransientError,),
+    retry_backoff=2,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=_settings.fetch_max_retries,
+    soft_time_limit=_settings.fetch_total_timeout + 30,
+    time_limit=_settings.fetch_total_timeout + 60,
+)
+def fetch_task(self: Task, raw_request: dict[str, Any]) -> str:
+    request = _request(raw_request)
+    if _too_many_deliveries(self, request):
+        pipeline.record_failure(request, PermanentError(
+            "poison_message", f"delivered more than {_settings.max_deliveries} times"))
+        return "poison_message"
+    try:
+        return pipeline.fetch_stage(request, _hand_over)
+    except TransientError as exc:
+        if exc.retry_after is not None and self.request.retries < self.max_retries:
+            raise self.retry(exc=exc, countdown=min(exc.retry_after, 600)) from exc
+        raise
+
+
+@app.task(
+    name=PARSE_TASK_NAME,
+    bind=True,
+    base=IngestTask,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(TransientError,),
+    retry_backoff=2,
+    retry_backoff_max=120,
+    retry_jitter=True,
+    max_retries=5,
+    soft_time_limit=_settings.parse_soft_time_limit,
+    time_limit=_settings.parse_time_limit,
+)
+def parse_task(self: Task, raw_request: dict[str, Any]) -> str:
+    request = _request(raw_request)
+    if _too_many_deliveries(self, request):
+        pipeline.record_failure(request, PermanentError(
+            "poison_message", f"delivered more than {_settings.max_deliveries} times"))
+        return "poison_message"
+    try:
+        return pipeline.parse_stage(request)
+    except SoftTimeLimitExceeded as exc:
+        error = PermanentError("parse_timeout", f"parsing took over "
+                               f"{_settings.parse_soft_time_limit:g}s")
+        pipeline.record_failure(request, error)
+        handoff.delete_page(request.job_id)
+        log.warning("parse timed out", extra={"job_id": request.job_id, "exc": str(exc)})
+        return error.reason

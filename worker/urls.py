@@ -1,0 +1,96 @@
+"""URL validation and normalisation (the identity of an article row)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+
+from worker.errors import PermanentError
+
+__all__ = ["normalize_url", "validate_url", "domain_of", "MAX_URL_LENGTH"]
+
+MAX_URL_LENGTH = 4096
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "ga_")
+_TRACKING_PARAMS = frozenset({
+    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "mc_cid", "mc_eid",
+    "igshid", "_hsenc", "_hsmi", "mkt_tok", "ocid", "cmpid", "ncid", "sr_share", "smid",
+    "at_medium", "at_campaign", "ref_src", "__twitter_impression",
+})
+# Characters that are safe to leave unescaped in a path / query when re-quoting.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
+
+
+def validate_url(url: str) -> str:
+    """Return the stripped URL, or raise ``PermanentError('invalid_url')`` saying why."""
+    if not isinstance(url, str):
+        raise PermanentError("invalid_url", f"not a string: {url!r}")
+    candidate = url.strip()
+    if not candidate:
+        raise PermanentError("invalid_url", "empty URL")
+    if len(candidate) > MAX_URL_LENGTH:
+        raise PermanentError("invalid_url", f"URL longer than {MAX_URL_LENGTH} characters")
+    if any(ord(ch) < 0x21 or ch == "\x7f" for ch in candidate):
+        raise PermanentError("invalid_url", "URL contains whitespace or control characters")
+    try:
+        parts = urlsplit(candidate)
+        port = parts.port
+    except ValueError as exc:
+        raise PermanentError("invalid_url", f"malformed URL: {exc}") from exc
+    if parts.scheme.lower() not in _DEFAULT_PORTS:
+        raise PermanentError(
+            "invalid_url", f"scheme {parts.scheme or '(none)'!r} is not http or https"
+        )
+    host = parts.hostname
+    if not host:
+        raise PermanentError("invalid_url", "URL has no host")
+    if parts.username is not None or parts.password is not None:
+        raise PermanentError("invalid_url", "credentials in URLs are refused")
+    if port == 0:
+        raise PermanentError("invalid_url", "port 0 is invalid")
+    try:
+        _idna(host)
+    except UnicodeError as exc:
+        raise PermanentError("invalid_url", f"host {host!r} is not a valid name") from exc
+    return candidate
+
+
+def _idna(host: str) -> str:
+    if host.startswith("["):
+        return host
+    if all(ord(c) < 128 for c in host):
+        return host.lower()
+    return ".".join(
+        label.encode("idna").decode("ascii") if label else label
+        for label in host.lower().split(".")
+    )
+
+
+def normalize_url(url: str) -> str:
+    """Canonical form used as article identity.
+
+    Lower-cases scheme and host, converts IDN hosts to punycode, drops default ports,
+    fragments, tracking parameters (``utm_*``, ``fbclid``, ``gclid``, ...) and empty queries,
+    normalises percent-encoding, and sorts nothing else (parameter order can matter).
+    """
+    parts = urlsplit(validate_url(url))
+    scheme = parts.scheme.lower()
+    host = parts.hostname or ""
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    host = _idna(host).rstrip(".")
+    port = parts.port
+    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    path = quote(unquote(parts.path), safe=_PATH_SAFE) or "/"
+    query_pairs = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not (k.lower().startswith(_TRACKING_PREFIXES) or k.lower() in _TRACKING_PARAMS)
+    ]
+    query = urlencode(query_pairs, doseq=True) if query_pairs else ""
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def domain_of(url: str) -> str:
+    """Host of a URL without ``www.``, lower-cased (the ``articles.domain`` column)."""
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    return host[4:] if host.startswith("www.") else host
