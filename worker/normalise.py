@@ -1,7 +1,48 @@
 """From newspaper3k's result to one clean :class:`schemas.ArticleRecord`.
 
 ``build_record`` is the single entry point used by the parse task, ``news-ingest extract``
-and ``news-ingest fetch``: the same code path everywhere.
+and ``news-ingest fetch``: the same code path everywhere. ``record.provenance`` names, for
+every filled field, the source its value came from (``jsonld``, ``og``, ``article``,
+``itemprop``, ``meta``, ``dc``, ``twitter``, ``time``, ``html``, ``url``, ``langid``,
+``newspaper3k``, ``trafilatura``), so a wrong value can be traced.
+
+Precedence, field by field (the first source that yields a valid value wins)
+-----------------------------------------------------------------------------
+Structured sources are ranked by :mod:`worker.metadata`: JSON-LD article object, microdata
+``itemprop``, OpenGraph ``og:*`` / ``article:*``, ``<meta name>`` (parsely, sailthru, ...),
+Dublin Core, Twitter card, JSON-LD WebPage object, ``<time datetime>``, plain HTML.
+
+title        structured ranking, then newspaper3k; a " | Site name" suffix or prefix is cut
+             when the cut part is the site's name or domain.
+published_at structured ranking, then a full date in the URL path, then newspaper3k. Each
+             value is parsed by :mod:`worker.dates` (time zone kept, stored UTC; no zone ->
+             UTC; day/month order from the page's language/locale) and must be plausible
+             (not in the future, not before 1990) or it is skipped. No value -> NULL: never
+             the fetch time.
+modified_at  structured ranking; dropped when before ``published_at``.
+authors      the first structured source that yields at least one clean name (all its names
+             are kept, e.g. several JSON-LD authors), else newspaper3k's list, cleaned the same
+             way: "By"/"Von"/"Par" prefixes, e-mail addresses, URLs, handles, dates, job
+             titles, "Staff"-like words and the site's own name are removed; "A and B",
+             "A, B", "A & B", "A und B" are split; duplicates (case-insensitive) dropped.
+             Organisation authors (JSON-LD ``Organization``, or the site's name) go to
+             ``publisher`` instead.
+publisher    JSON-LD ``publisher``, ``og:site_name``, JSON-LD WebSite name, Dublin Core,
+             other ``<meta>``; then an organisation found among the authors.
+language     ``<html lang>`` / JSON-LD ``inLanguage`` / ``og:locale`` / ``<meta>``, reduced to
+             ISO 639-1, checked against py3langid on the body: a confident disagreement
+             (p >= 0.9 on >= 200 characters) replaces the page's claim; no claim -> the
+             detected language when p >= 0.5.
+text         see :func:`choose_body`: newspaper3k's body unless the measured rule prefers
+             trafilatura's; then paragraph clean-up (:func:`clean_body`).
+description  structured ranking, then newspaper3k's meta description.
+tags         JSON-LD keywords, ``article:tag``, news_keywords/keywords/parsely-tags, Dublin
+             Core subject, newspaper3k's tags; trimmed, de-duplicated case-insensitively.
+section      structured ranking (JSON-LD articleSection, ``article:section``, parsely-section).
+top_image    structured ranking (JSON-LD image, og:image, twitter:image), then newspaper3k's;
+             absolute http(s) URLs only.
+images       top image first, then newspaper3k's images; absolute, de-duplicated, at most 50.
+canonical    ``<link rel=canonical>``, then ``og:url``, then JSON-LD mainEntityOfPage.
 """
 
 from __future__ import annotations
@@ -9,17 +50,24 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
 from urllib.parse import urljoin
 
 from schemas import ArticleRecord
+from worker.body import SECOND_EXTRACTOR_NAME, trafilatura_text
+from worker.dates import date_from_url, parse_date, plausible
 from worker.errors import PermanentError
+from worker.metadata import Candidate, PageMetadata, extract_metadata
 from worker.parse import EXTRACTOR_NAME, ParsedPage, parse_html
 from worker.urls import domain_of, normalize_url
 
-__all__ = ["build_record", "extract_record", "clean_text", "content_hash"]
+__all__ = ["build_record", "extract_record", "clean_text", "content_hash", "clean_authors",
+           "clean_body", "choose_body", "detect_language"]
 
 _WS = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _LANG = re.compile(r"^[a-z]{2}$")
+_MAX_IMAGES = 50
 
 
 def clean_text(text: str) -> str:
@@ -39,6 +87,38 @@ def content_hash(text: str) -> str | None:
     return hashlib.sha256(canon.encode("utf-8")).hexdigest()
 
 
+def _one_line(value: str | None) -> str:
+    return _WS.sub(" ", (value or "").replace("\n", " ")).strip()
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        item = _one_line(item)
+        key = item.casefold()
+        if item and key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def _absolute(base: str, link: str | None) -> str | None:
+    link = (link or "").strip()
+    if not link or link.startswith("data:"):
+        return None
+    try:
+        absolute = urljoin(base, link)
+    except ValueError:
+        return None
+    return absolute if absolute.startswith(("http://", "https://")) else None
+
+
+def _squash(text: str) -> str:
+    """Lower-case letters and digits only: for comparing names with site names/domains."""
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
 def _utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
@@ -47,61 +127,363 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC)
 
 
-def _dedupe(items: list[str]) -> list[str]:
-    seen: set[str] = set()
+# --------------------------------------------------------------------------- title
+_TITLE_SEPS = re.compile(r"\s+[|\-–—:·»/]{1,2}\s+|\s*\|\s*")
+
+
+def _site_keys(site_names: list[str], url: str) -> set[str]:
+    keys = {_squash(s) for s in site_names if s}
+    host = domain_of(url)
+    if host:
+        keys.add(_squash(host))
+        parts = host.split(".")
+        if len(parts) >= 2:
+            keys.add(_squash(parts[-2]))
+            keys.add(_squash(".".join(parts[-2:])))
+    keys.discard("")
+    return keys
+
+
+def _is_site(text: str, keys: set[str]) -> bool:
+    key = _squash(text)
+    if not key:
+        return False
+    return any(key == k or (len(k) >= 4 and (key.startswith(k) or k in key and len(key) < 40))
+               for k in keys)
+
+
+def clean_title(title: str, site_keys: set[str]) -> str:
+    """Cut a site-name part (" | Site", "Site - ") off a title."""
+    title = _one_line(title)
+    parts = _TITLE_SEPS.split(title)
+    if len(parts) < 2:
+        return title
+    while len(parts) > 1 and _is_site(parts[-1], site_keys):
+        cut = title.rfind(parts[-1])
+        title = re.sub(r"[\s|\-–—:·»/]+$", "", title[:cut])
+        parts = parts[:-1]
+    if len(parts) > 1 and _is_site(parts[0], site_keys):
+        start = title.find(parts[0]) + len(parts[0])
+        rest = re.sub(r"^[\s|\-–—:·»/]+", "", title[start:])
+        if rest:
+            title = rest
+    return title.strip()
+
+
+# --------------------------------------------------------------------------- authors
+_BY_PREFIX = re.compile(
+    r"^(?:(?:text|texte?|written|posted|published|reported|story|words|photos?|fotos?|"
+    r"bilder?|und|and|by|von|vom|par|por|di|da|door|av|af|przez|autor(?:in|a|e)?|"
+    r"author|auteur|redakteur(?:in)?|editor|escrito|scritto|geschrieben|verfasst|"
+    r"écrit|publié|publicado|pubblicato)\b\s*[:.]?\s*)+", re.IGNORECASE)
+_EMAIL = re.compile(r"\S+@\S+\.\w+")
+_URLISH = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_HANDLE = re.compile(r"(?<!\w)@\w+")
+_DATEISH = re.compile(
+    r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}:\d{2}|\b\d{4}\b|\b(?:updated|aktualisiert|"
+    r"published|veröffentlicht|am|on|le|el|il)\b.*\d", re.IGNORECASE)
+_SPLIT_NAMES = re.compile(r"\s*(?:,|;|\||\s+(?:and|und|&|et|y|e|i|en|og|och|and)\s+|\s+&\s+|"
+                          r"\s+·\s+|/\s+)\s*", re.IGNORECASE)
+_ROLE_WORDS = frozenset(re.findall(r"\S+", """
+staff writer writers reporter reporters correspondent correspondents editor editors editorial
+columnist contributor contributors contributing journalist journalists senior chief deputy
+managing associate assistant executive political politics business sports sport news desk team
+newsroom bureau intern freelance freelancer producer analyst photographer photographers
+photo photos video editorin redakteur redakteurin redaktion autor autorin autoren author
+authors auteur auteurs rédaction redacción redazione redaktion fotograf fotografin gastautor
+gastautorin mitarbeiter mitarbeiterin online digital web admin administrator webmaster
+moderator special guest guests opinion the our of for and in at de des der die das
+reporterin korrespondent korrespondentin chefredakteur chefredakteurin leitender leitende
+head lead national international foreign local science health tech technology culture
+economics economy investigative data graphics visual visuals multimedia press office
+department pressestelle team-leader contributed wire services agency agencies email mail
+follow view all posts more articles profile bio twitter facebook linkedin instagram
+hours hour ago minutes minute read min lesezeit uhr stunden
+"""))
+_NOT_NAMES = frozenset({
+    "staff", "admin", "editor", "editors", "the editors", "redaktion", "die redaktion",
+    "newsroom", "news desk", "web desk", "desk", "unknown", "anonymous", "guest", "gast",
+    "email the author", "e-mail the author", "view all posts", "more by", "follow",
+    "share", "print", "comments", "kommentare", "redazione", "redacción", "rédaction",
+    "press release", "pressemitteilung", "null", "none", "n/a", "author", "autor",
+})
+
+
+def _clean_name(raw: str, site_keys: set[str]) -> tuple[str | None, bool]:
+    """One name candidate -> (clean name or None, is_site_name)."""
+    name = _one_line(raw)
+    name = _EMAIL.sub(" ", name)
+    name = _URLISH.sub(" ", name)
+    name = _HANDLE.sub(" ", name)
+    name = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", name)
+    name = _BY_PREFIX.sub("", name.strip(" -–—:|•·,"))
+    name = name.strip(" -–—:|•·,.\"'“”„")
+    name = _one_line(name)
+    if not name or len(name) < 2 or len(name) > 60:
+        return None, False
+    if name.casefold() in _NOT_NAMES:
+        return None, False
+    if _DATEISH.search(name):
+        return None, False
+    words = re.findall(r"[\w'’.-]+", name.casefold())
+    if not words or all(w.strip(".") in _ROLE_WORDS for w in words):
+        return None, False
+    if len(words) > 6:
+        return None, False
+    if not any(ch.isalpha() for ch in name):
+        return None, False
+    if site_keys and _is_site(name, site_keys) and len(words) <= 4:
+        return None, True
+    # "Jane Doe Senior Reporter": cut trailing role words after a two-word name
+    while len(words) > 2 and words[-1].strip(".") in _ROLE_WORDS:
+        name = name.rsplit(" ", 1)[0]
+        words = words[:-1]
+    return name, False
+
+
+def clean_authors(values: list[str], site_keys: set[str] | None = None) -> tuple[
+        list[str], list[str]]:
+    """Raw author strings -> (person names, organisation names that were the site's own)."""
+    keys = site_keys or set()
+    names: list[str] = []
+    orgs: list[str] = []
+    for raw in values:
+        raw = _one_line(raw)
+        if not raw:
+            continue
+        # "Name - Job title" / "Name | Site": keep the part before the dash if it is a name
+        raw = re.split(r"\s+[-–—|]\s+", raw)[0] if re.search(r"\s[-–—|]\s", raw) else raw
+        raw = _BY_PREFIX.sub("", raw.strip())
+        for part in _SPLIT_NAMES.split(raw):
+            name, is_site = _clean_name(part, keys)
+            if name:
+                names.append(name)
+            elif is_site:
+                orgs.append(_one_line(part))
+    return _dedupe(names), _dedupe(orgs)
+
+
+# --------------------------------------------------------------------------- language
+@lru_cache(maxsize=1)
+def _identifier() -> Any:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def detect_language(text: str) -> tuple[str | None, float]:
+    """(ISO 639-1 code, probability) of ``text`` by py3langid; (None, 0) for no text."""
+    sample = (text or "")[:3000]
+    if len(sample.strip()) < 20:
+        return None, 0.0
+    lang, prob = _identifier().classify(sample)
+    return str(lang), float(prob)
+
+
+def _iso639_1(value: str) -> str | None:
+    code = re.split(r"[-_]", value.strip().lower(), maxsplit=1)[0]
+    return code if _LANG.match(code) else None
+
+
+# --------------------------------------------------------------------------- body
+_JUNK_LINE = re.compile(
+    r"^(?:(?:photo|foto|bild|image|picture|credit|quelle|source|fotó|zdjęcie)s?\s*(?:credit)?"
+    r"\s*[:©]|©|\(c\)|copyright\b|share (?:this|on)|teilen\b|diesen artikel teilen|"
+    r"(?:read|see) (?:more|also)\b|lesen sie (?:auch|mehr)|mehr zum thema|related(?: articles?)?"
+    r"\s*:|weiterlesen\b|click here to|sign up for|subscribe to|abonnieren sie|"
+    r"follow us on|folgen sie uns|advertisement$|anzeige$|werbung$)",
+    re.IGNORECASE)
+
+
+def clean_body(text: str) -> str:
+    """Paragraphs with whitespace collapsed; short credit/share/teaser lines removed."""
     out = []
-    for item in items:
-        item = _WS.sub(" ", item).strip()
-        key = item.casefold()
-        if item and key not in seen:
-            seen.add(key)
-            out.append(item)
-    return out
+    for para in clean_text(text).split("\n\n"):
+        if len(para) < 120 and _JUNK_LINE.match(para):
+            continue
+        out.append(para)
+    return "\n\n".join(out)
 
 
-def _absolute(base: str, link: str) -> str | None:
-    link = (link or "").strip()
-    if not link or link.startswith("data:"):
-        return None
-    absolute = urljoin(base, link)
-    return absolute if absolute.startswith(("http://", "https://")) else None
+def choose_body(newspaper_text: str, second_text: str) -> tuple[str, str]:
+    """Pick the body: returns (text, "newspaper3k" | "trafilatura").
+
+    Rule (measured on web-eval, see bench/extraction.py): trafilatura's body is kept when
+    newspaper3k's is empty or covers less than 80% of trafilatura's length; otherwise
+    newspaper3k's.
+    """
+    n_len, t_len = len(newspaper_text), len(second_text)
+    if not t_len:
+        return newspaper_text, "newspaper3k"
+    if not n_len or n_len < 0.8 * t_len:
+        return second_text, "trafilatura"
+    return newspaper_text, "newspaper3k"
+
+
+# --------------------------------------------------------------------------- record
+def _first_valid(cands: list[Candidate], fn: Any) -> tuple[Any, str | None]:
+    for cand in cands:
+        value = fn(cand.value)
+        if value:
+            return value, cand.source
+    return None, None
+
+
+def _us_order(lang_claim: str, meta: PageMetadata) -> bool:
+    locale = lang_claim.lower().replace("_", "-")
+    if locale in ("en-us", "en"):
+        return True
+    og_locale = next((c.value for c in meta.get("language") if c.source == "og"), "")
+    return og_locale.lower().replace("_", "-") == "en-us"
 
 
 def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
                  fetched_at: datetime | None = None,
                  http_status: int | None = None) -> ArticleRecord:
     base = final_url or url
-    text = clean_text(page.text)
-    meta = page.meta_data
-    og = meta.get("og") if isinstance(meta.get("og"), dict) else {}
-    art = meta.get("article") if isinstance(meta.get("article"), dict) else {}
-    lang = (page.meta_lang or "").lower()[:2]
-    canonical = _absolute(base, page.canonical_link)
-    tags = _dedupe(list(page.tags) + [str(t) for t in page.meta_keywords])
-    images = [a for a in (_absolute(base, i) for i in page.images) if a]
+    now = fetched_at or datetime.now(UTC)
+    meta = extract_metadata(page.doc)
+    prov: dict[str, str] = {}
+
+    # publisher / site name first: titles and authors are compared against it
+    site_cands = meta.get("publishers") + meta.get("site_name")
+    if page.meta_site_name:
+        site_cands.append(Candidate(_one_line(page.meta_site_name), "newspaper3k"))
+    site_keys = _site_keys([c.value for c in site_cands], base)
+
+    # title
+    title_cands = meta.get("title") + [Candidate(_one_line(page.title), "newspaper3k")]
+    title, src = _first_valid(title_cands, lambda v: clean_title(v, site_keys))
+    if title:
+        prov["title"] = src or ""
+
+    # language claimed by the page
+    lang_claims = meta.get("language") + (
+        [Candidate(page.meta_lang, "newspaper3k")] if page.meta_lang else [])
+    claim, claim_src = _first_valid(lang_claims, _iso639_1)
+    claim_raw = next((c.value for c in lang_claims if c.source == claim_src), "")
+
+    # dates
+    us = _us_order(claim_raw or "", meta)
+    published, src = _first_valid(
+        meta.get("published"), lambda v: plausible(parse_date(v, us_order=us), now))
+    if published is None:
+        published = plausible(date_from_url(base), now)
+        src = "url" if published else None
+    if published is None and page.publish_date is not None:
+        published = plausible(page.publish_date, now)
+        src = "newspaper3k" if published else None
+    if published is not None:
+        prov["published_at"] = src or ""
+    modified, src = _first_valid(
+        meta.get("modified"), lambda v: plausible(parse_date(v, us_order=us), now))
+    if modified is not None and published is not None and modified < published:
+        modified = None
+    if modified is not None:
+        prov["modified_at"] = src or ""
+
+    # authors: first structured source with a clean name, else newspaper3k
+    authors: list[str] = []
+    org_authors: list[str] = []
+    by_source: dict[str, list[str]] = {}
+    for cand in meta.get("authors"):
+        by_source.setdefault(cand.source, []).append(cand.value)
+    for source, values in by_source.items():
+        names, orgs = clean_authors(values, site_keys)
+        org_authors.extend(orgs)
+        if names:
+            authors, prov["authors"] = names, source
+            break
+    if not authors and page.authors:
+        names, orgs = clean_authors(page.authors, site_keys)
+        org_authors.extend(orgs)
+        if names:
+            authors, prov["authors"] = names, "newspaper3k"
+
+    # publisher
+    publisher = None
+    for cand in site_cands:
+        value = _one_line(cand.value)
+        if value and not value.startswith(("http://", "https://")) and len(value) <= 100:
+            publisher, prov["publisher"] = value, cand.source
+            break
+    if publisher is None and org_authors:
+        publisher, prov["publisher"] = org_authors[0], "authors"
+
+    # body
+    second = trafilatura_text(page.doc, base)
+    body, chosen = choose_body(page.text or "", second)
+    text = clean_body(body)
+    extractor = EXTRACTOR_NAME if chosen == "newspaper3k" else SECOND_EXTRACTOR_NAME
+    prov["text"] = extractor
+
+    # language, checked against the text
+    language = claim
+    if claim:
+        prov["language"] = claim_src or ""
+    detected, prob = detect_language(text or (title or ""))
+    if detected and _LANG.match(detected):
+        if claim and detected != claim and prob >= 0.9 and len(text) >= 200:
+            language, prov["language"] = detected, f"langid (page said {claim})"
+        elif not claim and prob >= 0.5:
+            language, prov["language"] = detected, "langid"
+
+    # description, section, tags
+    desc_cands = meta.get("description") + [Candidate(page.meta_description, "newspaper3k")]
+    description, src = _first_valid(desc_cands, _one_line)
+    if description:
+        prov["description"] = src or ""
+    section, src = _first_valid(meta.get("section"),
+                                lambda v: _one_line(v) if len(v) <= 100 else None)
+    if section:
+        prov["section"] = src or ""
+    tag_values = [c.value for c in meta.get("tags")] + list(page.tags) + [
+        str(t) for t in page.meta_keywords]
+    tags = [t for t in _dedupe(tag_values) if len(t) <= 100]
+    if tags:
+        srcs = _dedupe([c.source for c in meta.get("tags")] +
+                       (["newspaper3k"] if page.tags or page.meta_keywords else []))
+        prov["tags"] = ",".join(srcs)
+
+    # canonical, images
+    canon_cands = ([c for c in meta.get("canonical") if c.source == "html"] +
+                   [c for c in meta.get("canonical") if c.source == "og"] +
+                   [c for c in meta.get("canonical") if c.source not in ("html", "og")] +
+                   [Candidate(page.canonical_link, "newspaper3k")])
+    canonical, src = _first_valid(canon_cands, lambda v: _absolute(base, v))
+    if canonical:
+        prov["canonical_url"] = src or ""
+    image_cands = meta.get("image") + [Candidate(page.top_image, "newspaper3k")]
+    top_image, src = _first_valid(image_cands, lambda v: _absolute(base, v))
+    if top_image:
+        prov["top_image"] = src or ""
+    images = [a for a in (_absolute(base, i) for i in [top_image or ""] + list(page.images))
+              if a]
+    images = _dedupe(images)[:_MAX_IMAGES]
+
     return ArticleRecord(
         url=normalize_url(base),
         final_url=final_url,
         canonical_url=canonical,
         domain=domain_of(base),
-        title=_WS.sub(" ", page.title).strip() or None,
-        description=_WS.sub(" ", page.meta_description).strip() or None,
+        title=title or None,
+        description=description or None,
         text=text,
-        authors=_dedupe(page.authors),
-        published_at=_utc(page.publish_date),
-        modified_at=None,
-        language=lang if _LANG.match(lang) else None,
+        authors=authors,
+        published_at=published,
+        modified_at=modified,
+        language=language,
         tags=tags,
-        section=(str(art.get("section")).strip() or None) if art.get("section") else None,
-        publisher=(str(og.get("site_name")).strip() or None) if og.get("site_name") else None,
-        top_image=_absolute(base, page.top_image),
-        images=_dedupe(images),
+        section=section or None,
+        publisher=publisher,
+        top_image=top_image,
+        images=images,
         word_count=len(text.split()),
         content_hash=content_hash(text),
         fetched_at=_utc(fetched_at),
         http_status=http_status,
-        extractor=EXTRACTOR_NAME,
-        provenance={"text": EXTRACTOR_NAME},
+        extractor=extractor,
+        provenance=prov,
     )
 
 

@@ -1,0 +1,169 @@
+"""Date strings as pages write them -> aware UTC datetimes (or None).
+
+Handled: ISO 8601 (with or without time, ``Z`` or an offset, compact ``YYYYMMDD``), RFC 2822,
+Unix timestamps, numeric ``d.m.y`` / ``d/m/y`` / ``m/d/y`` and written months in English,
+German, French, Spanish, Italian, Portuguese, Dutch and Polish ("19 October 2019",
+"October 19, 2019", "19. Oktober 2019", "19 de octubre de 2019").
+
+Day/month order of ambiguous numeric dates (``03/04/2020``): a part above 12 decides; else
+dots mean day first (``03.04.2020`` is 3 April everywhere it is used); slashes and dashes are
+month first only on US-English pages (``en-US`` / ``en`` with a US-style locale), day first on
+every other page.
+
+A value without a time zone is taken as UTC; a value with only a day is midnight UTC of that
+day (so the stored day is the page's day). ``plausible`` drops dates in the future (more than
+the largest time-zone offset, 14 h, after the reference time) and before 1990.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+
+__all__ = ["parse_date", "plausible", "date_from_url", "MIN_YEAR"]
+
+MIN_YEAR = 1990
+_MAX_SKEW = timedelta(hours=14)
+
+_MONTHS: dict[str, int] = {}
+for _num, _names in enumerate([
+    "january jan januar janvier enero gennaio janeiro januari stycznia styczeń jänner",
+    "february feb februar février fevrier febrero febbraio fevereiro februari lutego luty",
+    "march mar märz maerz mars marzo março marco maart marca marzec mär",
+    "april apr avril abril aprile kwietnia kwiecień",
+    "may mai mayo maggio maio mei maja maj",
+    "june jun juni juin junio giugno junho czerwca czerwiec",
+    "july jul juli juillet julio luglio julho lipca lipiec",
+    "august aug août aout agosto augustus sierpnia sierpień ago",
+    "september sep sept septembre septiembre settembre setembro września wrzesień set",
+    "october oct oktober octobre octubre ottobre outubro okt października październik ott out",
+    "november nov novembre noviembre novembro listopada listopad",
+    "december dec dezember décembre decembre diciembre dicembre dezembro grudnia grudzień "
+    "dez dic déc",
+], start=1):
+    for _n in _names.split():
+        _MONTHS.setdefault(_n, _num)
+
+_MONTH_RE = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
+_TIME = r"(?:[T\s,]+(?:um\s+|at\s+|à\s+|a las\s+)?(\d{1,2})[:h.](\d{2})(?::(\d{2}))?(?:\.\d+)?" \
+        r"\s*(am|pm|a\.m\.|p\.m\.)?\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})?)?"
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME, re.IGNORECASE)
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T?(\d{2})(\d{2})(\d{2})?)?(Z)?$")
+_NUMERIC = re.compile(r"(?<!\d)(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?!\d)" + _TIME,
+                      re.IGNORECASE)
+_YMD_SLASH = re.compile(r"(?<!\d)(\d{4})[/.](\d{1,2})[/.](\d{1,2})(?!\d)" + _TIME)
+_DMY_WORDS = re.compile(
+    r"(?<!\d)(\d{1,2})(?:st|nd|rd|th|er|º|°)?\.?\s*(?:de\s+)?(" + _MONTH_RE + r")\.?,?\s*"
+    r"(?:de\s+)?(\d{4})" + _TIME, re.IGNORECASE)
+_MDY_WORDS = re.compile(
+    r"\b(" + _MONTH_RE + r")\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})" + _TIME,
+    re.IGNORECASE)
+_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|-|$|\.)")
+_URL_DATE_COMPACT = re.compile(r"[/_-]((?:19|20)\d{2})(\d{2})(\d{2})[/_.-]")
+
+
+def _tz(text: str | None) -> timezone | None:
+    if not text:
+        return None
+    text = text.upper()
+    if text in ("Z", "UTC", "GMT"):
+        return UTC
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    try:
+        hours, minutes = int(digits[:2]), int(digits[2:4])
+    except ValueError:
+        return None
+    if hours > 14 or minutes > 59:
+        return None
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def _build(year: int, month: int, day: int, hh: str | None = None, mm: str | None = None,
+           ss: str | None = None, ampm: str | None = None,
+           tz: str | None = None) -> datetime | None:
+    if year < 100:
+        year += 2000 if year < 70 else 1900
+    hour = int(hh) if hh else 0
+    if ampm:
+        ampm = ampm.lower().replace(".", "")
+        if ampm == "pm" and hour < 12:
+            hour += 12
+        elif ampm == "am" and hour == 12:
+            hour = 0
+    try:
+        value = datetime(year, month, day, hour, int(mm) if mm else 0, int(ss) if ss else 0)
+    except ValueError:
+        return None
+    zone = _tz(tz) if hh else None
+    return value.replace(tzinfo=zone or UTC)
+
+
+def parse_date(text: str | None, *, us_order: bool = False) -> datetime | None:
+    """Parse one date string; ``us_order``: ambiguous ``a/b/yyyy`` is month/day."""
+    if not text:
+        return None
+    text = " ".join(str(text).split())[:200]
+    if not text:
+        return None
+    if re.fullmatch(r"\d{10}(\d{3})?", text):
+        stamp = int(text[:10])
+        return datetime.fromtimestamp(stamp, UTC)
+    m = _ISO.match(text)
+    if m:
+        return _build(int(m[1]), int(m[2]), int(m[3]), m[4], m[5], m[6], m[7], m[8])
+    m = _COMPACT.match(text)
+    if m:
+        return _build(int(m[1]), int(m[2]), int(m[3]), m[4], m[5], m[6], None, m[7])
+    if re.match(r"^[A-Za-z]{3},\s+\d{1,2}\s+[A-Za-z]{3}\s+\d{4}", text):
+        try:
+            value = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            value = None
+        if value is not None:
+            return value if value.tzinfo else value.replace(tzinfo=UTC)
+    m = _YMD_SLASH.search(text)
+    if m:
+        return _build(int(m[1]), int(m[2]), int(m[3]), m[4], m[5], m[6], m[7], m[8])
+    m = _NUMERIC.search(text)
+    if m:
+        a, sep, b, year = int(m[1]), m[2], int(m[3]), int(m[4])
+        if a > 12 or (b <= 12 and (sep == "." or not us_order)):
+            day, month = a, b
+        else:
+            month, day = a, b
+        return _build(year, month, day, m[5], m[6], m[7], m[8], m[9])
+    m = _DMY_WORDS.search(text)
+    if m:
+        return _build(int(m[3]), _MONTHS[m[2].lower()], int(m[1]), m[4], m[5], m[6], m[7],
+                      m[8])
+    m = _MDY_WORDS.search(text)
+    if m:
+        return _build(int(m[3]), _MONTHS[m[1].lower()], int(m[2]), m[4], m[5], m[6], m[7],
+                      m[8])
+    return None
+
+
+def plausible(value: datetime | None, now: datetime | None = None) -> datetime | None:
+    """``value`` in UTC, or None when it lies in the future or before 1990."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    value = value.astimezone(UTC)
+    now = now or datetime.now(UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    if value.year < MIN_YEAR or value > now + _MAX_SKEW:
+        return None
+    return value
+
+
+def date_from_url(url: str) -> datetime | None:
+    """A full ``/2019/10/19/`` (or ``20191019``) date in the URL's path; None otherwise."""
+    path = re.sub(r"^[a-z]+://[^/]+", "", url or "", flags=re.IGNORECASE)
+    m = _URL_DATE.search(path) or _URL_DATE_COMPACT.search(path)
+    if not m:
+        return None
+    return _build(int(m[1]), int(m[2]), int(m[3]))

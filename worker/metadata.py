@@ -1,0 +1,486 @@
+"""Structured metadata read from a parsed page (the lxml tree newspaper3k already built).
+
+One pass over the tree collects every value the page declares about itself, each tagged with
+the name of its source, in a fixed order of trust. Nothing here decides which value wins or
+cleans it: :mod:`worker.normalise` does that. Sources, most trusted first:
+
+``jsonld``      schema.org JSON-LD (``<script type="application/ld+json">``): objects of an
+                article type (NewsArticle, Article, BlogPosting, ReportageNewsArticle, ...),
+                also inside ``@graph`` and top-level arrays; broken JSON is repaired where
+                possible (trailing commas, raw control characters, HTML comments, several
+                objects in one script) and otherwise scanned field by field.
+``jsonld:page`` the same from WebPage-type objects (less trusted: often the CMS's page).
+``itemprop``    schema.org microdata (``itemprop="datePublished"``, ``author``, ...).
+``og`` / ``article``  OpenGraph ``og:*`` and ``article:*`` properties.
+``meta``        well-known ``<meta name>`` tags (author, date, parsely-*, sailthru.*, ...).
+``dc``          Dublin Core (``DC.*`` / ``dcterms.*``).
+``twitter``     Twitter cards (``twitter:title``, the "Written by" label/data pair, ...).
+``time``        ``<time datetime>`` marked as the publication time, or the first one inside
+                the article.
+``html``        ``<html lang>``, ``rel=canonical``, ``rel=author`` links, ``<h1>``.
+
+Every value is a :class:`Candidate` ``(value, source)``; a field's candidates keep that
+order, so the first one is the most trusted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Candidate", "PageMetadata", "extract_metadata", "ARTICLE_TYPES"]
+
+ARTICLE_TYPES = frozenset({
+    "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
+    "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle",
+    "askpublicnewsarticle", "blogposting", "liveblogposting", "socialmediaposting",
+    "discussionforumposting", "techarticle", "scholarlyarticle", "report", "satiricalarticle",
+    "advertisercontentarticle", "medicalscholarlyarticle", "review", "creativework",
+})
+PAGE_TYPES = frozenset({"webpage", "itempage", "collectionpage", "aboutpage", "faqpage",
+                        "profilepage", "qapage", "searchresultspage", "medicalwebpage"})
+ORG_TYPES = frozenset({"organization", "newsmediaorganization", "corporation",
+                       "educationalorganization", "governmentorganization", "ngo",
+                       "localbusiness", "website", "brand"})
+
+FIELDS = ("title", "description", "published", "modified", "authors", "publishers",
+          "section", "tags", "language", "canonical", "image", "site_name")
+
+# <meta name|property> -> (field, source). Names are compared lower-cased.
+_META_MAP: dict[str, tuple[str, str]] = {
+    "og:title": ("title", "og"),
+    "og:description": ("description", "og"),
+    "og:site_name": ("site_name", "og"),
+    "og:image": ("image", "og"),
+    "og:image:url": ("image", "og"),
+    "og:image:secure_url": ("image", "og"),
+    "og:url": ("canonical", "og"),
+    "og:locale": ("language", "og"),
+    "article:published_time": ("published", "article"),
+    "article:published": ("published", "article"),
+    "article:modified_time": ("modified", "article"),
+    "og:updated_time": ("modified", "og"),
+    "article:author": ("authors", "article"),
+    "article:section": ("section", "article"),
+    "article:tag": ("tags", "article"),
+    "article:publisher": ("publishers", "article"),
+    "twitter:title": ("title", "twitter"),
+    "twitter:description": ("description", "twitter"),
+    "twitter:image": ("image", "twitter"),
+    "twitter:image:src": ("image", "twitter"),
+    "author": ("authors", "meta"),
+    "byl": ("authors", "meta"),
+    "parsely-author": ("authors", "meta"),
+    "sailthru.author": ("authors", "meta"),
+    "article.author": ("authors", "meta"),
+    "citation_author": ("authors", "meta"),
+    "dc.creator": ("authors", "dc"),
+    "dcterms.creator": ("authors", "dc"),
+    "dc.creator.personalname": ("authors", "dc"),
+    "dc.title": ("title", "dc"),
+    "dcterms.title": ("title", "dc"),
+    "parsely-title": ("title", "meta"),
+    "headline": ("title", "meta"),
+    "description": ("description", "meta"),
+    "dc.description": ("description", "dc"),
+    "dcterms.description": ("description", "dc"),
+    "date": ("published", "meta"),
+    "pubdate": ("published", "meta"),
+    "publishdate": ("published", "meta"),
+    "publish-date": ("published", "meta"),
+    "publish_date": ("published", "meta"),
+    "publication_date": ("published", "meta"),
+    "published_time": ("published", "meta"),
+    "published-date": ("published", "meta"),
+    "article_date_original": ("published", "meta"),
+    "article.published": ("published", "meta"),
+    "original-publish-date": ("published", "meta"),
+    "sailthru.date": ("published", "meta"),
+    "parsely-pub-date": ("published", "meta"),
+    "citation_publication_date": ("published", "meta"),
+    "citation_date": ("published", "meta"),
+    "cxenseparse:recs:publishtime": ("published", "meta"),
+    "date.created": ("published", "meta"),
+    "dc.date": ("published", "dc"),
+    "dc.date.issued": ("published", "dc"),
+    "dc.date.created": ("published", "dc"),
+    "dcterms.date": ("published", "dc"),
+    "dcterms.issued": ("published", "dc"),
+    "dcterms.created": ("published", "dc"),
+    "last-modified": ("modified", "meta"),
+    "lastmod": ("modified", "meta"),
+    "article.updated": ("modified", "meta"),
+    "dc.date.modified": ("modified", "dc"),
+    "dcterms.modified": ("modified", "dc"),
+    "parsely-section": ("section", "meta"),
+    "section": ("section", "meta"),
+    "article.section": ("section", "meta"),
+    "parsely-tags": ("tags", "meta"),
+    "news_keywords": ("tags", "meta"),
+    "keywords": ("tags", "meta"),
+    "dc.subject": ("tags", "dc"),
+    "dc.language": ("language", "dc"),
+    "dcterms.language": ("language", "dc"),
+    "language": ("language", "meta"),
+    "content-language": ("language", "meta"),
+    "dc.publisher": ("publishers", "dc"),
+    "dcterms.publisher": ("publishers", "dc"),
+    "publisher": ("publishers", "meta"),
+    "application-name": ("site_name", "meta"),
+    "apple-mobile-web-app-title": ("site_name", "meta"),
+}
+_SOURCE_RANK = {"jsonld": 0, "itemprop": 1, "article": 2, "og": 2, "meta": 3, "dc": 4,
+                "twitter": 5, "jsonld:page": 6, "time": 7, "html": 8}
+_WRITTEN_BY = re.compile(
+    r"^(written by|author|autor(?:in)?|geschrieben von|verfasst von|von|écrit par|"
+    r"escrito por|scritto da|door|napisane przez|autor(?:a)?)\s*:?$", re.IGNORECASE)
+_TRAILING_COMMA = re.compile(r",\s*([}\]])")
+_CONTROL = re.compile(r"[\x00-\x1f]")
+_JSON_FIELD = re.compile(
+    r'"(headline|datePublished|dateModified|dateCreated|inLanguage|articleSection)"\s*:\s*'
+    r'"((?:[^"\\]|\\.)*)"')
+_JSON_AUTHOR = re.compile(r'"author"\s*:\s*(\[[^\]]*\]|\{[^{}]*\}|"(?:[^"\\]|\\.)*")')
+
+
+@dataclass(frozen=True)
+class Candidate:
+    value: str
+    source: str
+
+
+@dataclass
+class PageMetadata:
+    """All values found on the page; per field, most trusted first."""
+
+    fields: dict[str, list[Candidate]] = field(default_factory=lambda: {f: [] for f in FIELDS})
+    html_lang: str = ""
+    jsonld_types: list[str] = field(default_factory=list)
+
+    def add(self, name: str, value: Any, source: str) -> None:
+        if value is None:
+            return
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            return
+        value = " ".join(value.split())
+        if value:
+            self.fields[name].append(Candidate(value, source))
+
+    def get(self, name: str) -> list[Candidate]:
+        return self.fields.get(name, [])
+
+    def first(self, name: str) -> Candidate | None:
+        values = self.fields.get(name)
+        return values[0] if values else None
+
+    def sort(self) -> None:
+        for name, values in self.fields.items():
+            # stable: keeps document order within a source
+            self.fields[name] = sorted(values, key=lambda c: _SOURCE_RANK.get(c.source, 9))
+
+
+# --------------------------------------------------------------------------- JSON-LD
+def _loads_tolerant(raw: str) -> list[Any]:
+    """Parse one JSON-LD script; repair common breakage; [] when hopeless."""
+    text = raw.strip()
+    if not text:
+        return []
+    # CMS wrappers: HTML comments, CDATA, a trailing semicolon
+    text = re.sub(r"^\s*(?:<!--|/\*\s*<!\[CDATA\[\s*\*/|<!\[CDATA\[)", "", text)
+    text = re.sub(r"(?:-->|/\*\s*\]\]>\s*\*/|\]\]>)\s*$", "", text).strip().rstrip(";")
+    for attempt in (text, _TRAILING_COMMA.sub(r"\1", text)):
+        try:
+            return [json.loads(attempt, strict=False)]
+        except ValueError:
+            pass
+    # several JSON documents back to back
+    decoder = json.JSONDecoder(strict=False)
+    cleaned = _TRAILING_COMMA.sub(r"\1", _CONTROL.sub(" ", text))
+    out: list[Any] = []
+    pos = 0
+    while pos < len(cleaned):
+        while pos < len(cleaned) and cleaned[pos] in " \t\r\n,;":
+            pos += 1
+        if pos >= len(cleaned):
+            break
+        try:
+            obj, end = decoder.raw_decode(cleaned, pos)
+        except ValueError:
+            break
+        out.append(obj)
+        pos = end
+    return out
+
+
+def _walk(node: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
+    """Yield every dict in a JSON-LD structure (top-level objects, @graph members, arrays)."""
+    if depth > 6:
+        return
+    if isinstance(node, list):
+        for item in node:
+            yield from _walk(item, depth + 1)
+    elif isinstance(node, dict):
+        yield node
+        graph = node.get("@graph")
+        if graph is not None:
+            yield from _walk(graph, depth + 1)
+        main = node.get("mainEntity")
+        if isinstance(main, (dict, list)):
+            yield from _walk(main, depth + 1)
+
+
+def _types(obj: dict[str, Any]) -> set[str]:
+    raw = obj.get("@type")
+    values = raw if isinstance(raw, list) else [raw]
+    out = set()
+    for v in values:
+        if isinstance(v, str):
+            out.add(v.rsplit("/", 1)[-1].rsplit(":", 1)[-1].lower())
+    return out
+
+
+def _names(value: Any, meta: PageMetadata, source: str, target: str = "authors") -> None:
+    """Author-like values: strings, Person/Organization objects, lists of either."""
+    if isinstance(value, list):
+        for item in value[:30]:
+            _names(item, meta, source, target)
+    elif isinstance(value, str):
+        if not value.startswith(("http://", "https://", "/")):
+            meta.add(target, value, source)
+    elif isinstance(value, dict):
+        name = value.get("name")
+        if isinstance(name, list):
+            name = name[0] if name and isinstance(name[0], str) else None
+        if not isinstance(name, str):
+            given, family = value.get("givenName"), value.get("familyName")
+            if isinstance(given, str) and isinstance(family, str):
+                name = f"{given} {family}"
+        if isinstance(name, str):
+            kind = _types(value)
+            if target == "authors" and kind & ORG_TYPES:
+                meta.add("publishers", name, source)
+            else:
+                meta.add(target, name, source)
+
+
+def _image_urls(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        url = value.get("url") or value.get("contentUrl") or value.get("@id")
+        return [url] if isinstance(url, str) else []
+    if isinstance(value, list):
+        out: list[str] = []
+        for item in value[:10]:
+            out.extend(_image_urls(item))
+        return out
+    return []
+
+
+def _text_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    if isinstance(value, dict) and isinstance(value.get("name"), str):
+        return [value["name"]]
+    return []
+
+
+def _from_article(obj: dict[str, Any], meta: PageMetadata, source: str) -> None:
+    for key in ("headline", "name", "alternativeHeadline"):
+        if isinstance(obj.get(key), str):
+            meta.add("title", obj[key], source)
+            break
+    meta.add("description", obj.get("description"), source)
+    for key in ("datePublished", "dateCreated", "uploadDate"):
+        if isinstance(obj.get(key), str):
+            meta.add("published", obj[key], source)
+            break
+    meta.add("modified", obj.get("dateModified"), source)
+    _names(obj.get("author"), meta, source)
+    if obj.get("author") is None:
+        _names(obj.get("creator"), meta, source)
+    _names(obj.get("publisher"), meta, source, target="publishers")
+    for section in _text_list(obj.get("articleSection"))[:3]:
+        meta.add("section", section, source)
+    keywords = obj.get("keywords")
+    for kw in _text_list(keywords):
+        meta.add("tags", kw, source)
+    lang = obj.get("inLanguage")
+    if isinstance(lang, dict):
+        lang = lang.get("alternateName") or lang.get("name")
+    meta.add("language", lang if isinstance(lang, str) else None, source)
+    for url in _image_urls(obj.get("image"))[:5]:
+        meta.add("image", url, source)
+    main = obj.get("mainEntityOfPage")
+    if isinstance(main, dict):
+        main = main.get("@id")
+    if isinstance(main, str) and main.startswith("http"):
+        meta.add("canonical", main, source)
+
+
+def _regex_fallback(raw: str, meta: PageMetadata) -> None:
+    """Scan a hopelessly broken JSON-LD script for the few fields that matter most."""
+    if not re.search(r'"@type"\s*:\s*"[^"]*(Article|Posting)', raw):
+        return
+    field_map = {"headline": "title", "datePublished": "published", "dateCreated": "published",
+                 "dateModified": "modified", "inLanguage": "language",
+                 "articleSection": "section"}
+    for key, value in _JSON_FIELD.findall(raw):
+        with contextlib.suppress(ValueError):
+            value = json.loads(f'"{value}"', strict=False)
+        meta.add(field_map[key], value, "jsonld")
+    match = _JSON_AUTHOR.search(raw)
+    if match:
+        with contextlib.suppress(ValueError):
+            _names(json.loads(match.group(1), strict=False), meta, "jsonld")
+
+
+def _jsonld(scripts: list[str], meta: PageMetadata) -> None:
+    articles: list[dict[str, Any]] = []
+    pages: list[dict[str, Any]] = []
+    for raw in scripts:
+        docs = _loads_tolerant(raw)
+        if not docs:
+            _regex_fallback(raw, meta)
+            continue
+        for obj in _walk(docs):
+            kinds = _types(obj)
+            meta.jsonld_types.extend(sorted(kinds))
+            if kinds & ARTICLE_TYPES and not kinds & {"review"} - ARTICLE_TYPES:
+                articles.append(obj)
+            elif kinds & PAGE_TYPES:
+                pages.append(obj)
+            elif kinds & {"website", "newsmediaorganization"} and isinstance(
+                    obj.get("name"), str):
+                meta.add("site_name", obj["name"], "jsonld")
+    # An article type that carries a headline is the article itself; others (a bare
+    # "CreativeWork", a teaser) come after it.
+    articles.sort(key=lambda o: (not (o.get("headline") or o.get("datePublished")),
+                                 "creativework" in _types(o)))
+    for obj in articles:
+        _from_article(obj, meta, "jsonld")
+    for obj in pages:
+        _from_article(obj, meta, "jsonld:page")
+
+
+# --------------------------------------------------------------------------- microdata
+def _itemprop_value(el: Any) -> str:
+    for attr in ("content", "datetime", "value"):
+        val = el.get(attr)
+        if val:
+            return str(val)
+    if el.tag == "meta":
+        return ""
+    if el.tag in ("a", "link") and el.get("itemprop") in ("url",):
+        return str(el.get("href") or "")
+    return str(el.text_content() or "")
+
+
+def _microdata(doc: Any, meta: PageMetadata) -> None:
+    for el in doc.xpath("//*[@itemprop]")[:400]:
+        props = str(el.get("itemprop") or "").split()
+        for prop in props:
+            if prop == "datePublished":
+                meta.add("published", _itemprop_value(el), "itemprop")
+            elif prop == "dateModified":
+                meta.add("modified", _itemprop_value(el), "itemprop")
+            elif prop in ("author", "creator"):
+                names = el.xpath(".//*[@itemprop='name']") if el.get("itemscope") is not None \
+                    else []
+                if names:
+                    meta.add("authors", _itemprop_value(names[0]), "itemprop")
+                else:
+                    value = _itemprop_value(el)
+                    if len(value) < 120 and not value.startswith("http"):
+                        meta.add("authors", value, "itemprop")
+            elif prop == "headline":
+                meta.add("title", _itemprop_value(el), "itemprop")
+            elif prop == "articleSection":
+                meta.add("section", _itemprop_value(el), "itemprop")
+            elif prop == "keywords":
+                meta.add("tags", _itemprop_value(el), "itemprop")
+            elif prop == "inLanguage":
+                meta.add("language", _itemprop_value(el), "itemprop")
+
+
+# --------------------------------------------------------------------------- entry point
+def extract_metadata(doc: Any) -> PageMetadata:
+    """Collect every metadata value of the page ``doc`` (an lxml HTML tree, not modified)."""
+    meta = PageMetadata()
+    if doc is None:
+        return meta
+    root = doc.getroottree().getroot() if hasattr(doc, "getroottree") else doc
+    meta.html_lang = str(root.get("lang") or root.get("xml:lang") or "").strip()
+    if meta.html_lang:
+        meta.add("language", meta.html_lang, "html")
+
+    scripts: list[str] = []
+    twitter_labels: dict[str, str] = {}
+    twitter_data: dict[str, str] = {}
+    for el in root.iter("script", "meta", "link"):
+        tag = el.tag
+        if tag == "script":
+            kind = str(el.get("type") or "").lower()
+            if "ld+json" in kind and el.text:
+                scripts.append(el.text)
+        elif tag == "meta":
+            key = str(el.get("property") or el.get("name") or el.get("itemprop")
+                      or el.get("http-equiv") or "").strip().lower()
+            content = el.get("content")
+            if not key or content is None:
+                continue
+            content = str(content)
+            mapped = _META_MAP.get(key)
+            if mapped is not None:
+                fname, source = mapped
+                if fname == "tags" and source in ("meta", "dc"):
+                    for part in re.split(r"[,;]", content):
+                        meta.add("tags", part, source)
+                elif fname == "authors" and source == "article" and content.startswith(
+                        ("http://", "https://", "www.")):
+                    continue  # a profile link, not a name
+                elif fname == "publishers" and content.startswith(("http://", "https://")):
+                    continue
+                else:
+                    meta.add(fname, content, source)
+            elif key.startswith("twitter:label"):
+                twitter_labels[key[len("twitter:label"):]] = content
+            elif key.startswith("twitter:data"):
+                twitter_data[key[len("twitter:data"):]] = content
+        elif tag == "link":
+            rel = str(el.get("rel") or "").lower().split()
+            href = el.get("href")
+            if "canonical" in rel and href:
+                meta.add("canonical", str(href), "html")
+    for idx, label in twitter_labels.items():
+        if _WRITTEN_BY.match(label.strip()) and idx in twitter_data:
+            meta.add("authors", twitter_data[idx], "twitter")
+
+    _jsonld(scripts, meta)
+    _microdata(doc, meta)
+
+    # <time datetime>: one marked as the publication time, else the first inside <article>
+    times = root.xpath("//time[@datetime and (@pubdate or contains(@class,'publish') "
+                       "or contains(@class,'entry-date') or contains(@class,'post-date'))]")
+    if not times:
+        times = root.xpath("(//article//time[@datetime])[1] | (//main//time[@datetime])[1]")
+    for el in times[:1]:
+        meta.add("published", str(el.get("datetime")), "time")
+
+    for el in root.xpath("//a[@rel='author' or contains(concat(' ', @rel, ' '), ' author ')]"
+                         )[:5]:
+        text = el.text_content()
+        if text and len(text) < 80:
+            meta.add("authors", text, "html")
+    h1 = root.xpath("//h1")
+    if len(h1) == 1:
+        meta.add("title", h1[0].text_content(), "html")
+    meta.sort()
+    return meta
