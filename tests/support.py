@@ -1,0 +1,208 @@
+"""Helpers shared by tests: a programmable local HTTP server, worker processes, databases."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+import redis
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _connect_admin(url: str) -> Any:
+    u = make_url(url)
+    conn = psycopg2.connect(host=u.host, port=u.port, user=u.username, password=u.password,
+                            dbname="postgres")
+    conn.autocommit = True
+    return conn
+
+
+def create_database(base_url: str, name: str) -> None:
+    conn = _connect_admin(base_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        conn.close()
+
+
+def drop_database(base_url: str, name: str) -> None:
+    conn = _connect_admin(base_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        conn.close()
+
+
+def flush_redis(url: str) -> None:
+    redis.Redis.from_url(url).flushdb()
+
+
+# -- HTTP ---------------------------------------------------------------------------------------
+
+@dataclass
+class Response:
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=lambda: {
+        "Content-Type": "text/html; charset=utf-8"})
+    delay: float = 0.0
+
+
+Route = Response | Callable[[BaseHTTPRequestHandler], Response | None]
+
+
+class HTTPTestServer:
+    """A threaded server on 127.0.0.1; tests register routes (path -> Response or callable).
+
+    A callable may write the response itself (and return None) for hostile behaviour.
+    """
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.hits: dict[str, int] = {}
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802
+                path = self.path
+                server.hits[path] = server.hits.get(path, 0) + 1
+                route = server.routes.get(path) or server.routes.get(path.split("?")[0])
+                if route is None:
+                    resp: Response | None = Response(404, b"<html><body>missing</body></html>")
+                elif callable(route):
+                    resp = route(self)
+                else:
+                    resp = route
+                if resp is None:
+                    return
+                if resp.delay:
+                    time.sleep(resp.delay)
+                self.send_response(resp.status)
+                for key, value in resp.headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(resp.body)))
+                self.end_headers()
+                self.wfile.write(resp.body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 512
+            daemon_threads = True
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
+        self.port = int(self.httpd.server_address[1])
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def add(self, path: str, route: Route) -> str:
+        self.routes[path] = route
+        return self.url(path)
+
+    def add_page(self, path: str, html: str | bytes, charset: str = "utf-8",
+                 gzip_body: bool = False) -> str:
+        body = html.encode(charset) if isinstance(html, str) else html
+        headers = {"Content-Type": f"text/html; charset={charset}"}
+        if gzip_body:
+            body = gzip.compress(body)
+            headers["Content-Encoding"] = "gzip"
+        return self.add(path, Response(200, body, headers))
+
+    def __enter__(self) -> HTTPTestServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+# -- workers ------------------------------------------------------------------------------------
+
+class WorkerProcesses:
+    """Real `news-ingest worker` processes, one per queue, started and stopped by tests."""
+
+    def __init__(self, log_dir: Path, env: dict[str, str],
+                 queues: tuple[str, ...] = ("fetch", "parse")) -> None:
+        self.log_dir = log_dir
+        self.env = {**os.environ, **env}
+        self.queues = queues
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, queue: str) -> subprocess.Popen[bytes]:
+        log = open(self.log_dir / f"{queue}.log", "ab")  # noqa: SIM115
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "worker.cli", "worker", "--queues", queue],
+            env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+            start_new_session=True,
+        )
+        self.procs[queue] = proc
+        return proc
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        from worker.celery_app import app
+
+        deadline = time.monotonic() + timeout
+        expected = len(self.procs)
+        while time.monotonic() < deadline:
+            replies = app.control.ping(timeout=1.0) or []
+            names = {name for reply in replies for name in reply}
+            if len(names) >= expected:
+                return
+            for queue, proc in self.procs.items():
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{queue} worker exited: {self.log(queue)[-3000:]}")
+        raise TimeoutError(f"workers not ready; logs: {[self.log(q)[-2000:] for q in self.procs]}")
+
+    def log(self, queue: str) -> str:
+        return (self.log_dir / f"{queue}.log").read_text(errors="replace")
+
+    def stop(self, timeout: float = 30) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.terminate()
+        deadline = time.monotonic() + timeout
+        for proc in self.procs.values():
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, 9)
+                proc.wait()
+
+    def __enter__(self) -> WorkerProcesses:
+        for queue in self.queues:
+            self.start(queue)
+        self.wait_ready()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def wait_for_jobs(job_ids: list[str], timeout: float = 90) -> dict[str, dict[str, Any]]:
+    """Poll ingest_jobs until every job is stored or failed; fail the test on timeout."""
+    from worker.cli import wait_for
+
+    outcome = wait_for(job_ids, timeout=timeout, progress=False)
+    unfinished = {j: o for j, o in outcome.items() if o.get("status") not in ("stored", "failed")}
+    assert not unfinished, f"jobs did not finish in {timeout}s: {unfinished}"
+    return outcome
