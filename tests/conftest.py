@@ -100,5 +100,9 @@ def workers(database_url: str, redis_url: str, tmp_path_factory: pytest.TempPath
         "NEWS_INGEST_FETCH_CONCURRENCY": "8",
         "NEWS_INGEST_PARSE_CONCURRENCY": "2",
         "NEWS_INGEST_LOG_LEVEL": "WARNING",
+        # The test servers listen on loopback, which the SSRF guard refuses by default;
+        # `localhost` is what tests/test_fetch_e2e.py uses at the default per-host rate.
+        "NEWS_INGEST_FETCH_ALLOW": "127.0.0.1/32,localhost",
+        "NEWS_INGEST_RATE_LIMITS": "127.0.0.1=200",
     }) as procs:
         yield procs

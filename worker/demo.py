@@ -108,6 +108,9 @@ def run_demo(keep_services: bool = True, timeout: float = 180) -> int:
     log_path = home / "demo-workers.log"
     with SampleServer() as server, open(log_path, "ab") as log:
         print(f"serving {len(server.samples)} sample pages on http://127.0.0.1:{server.port}/")
+        # The sample server is on loopback: open it in the SSRF guard, at a brisk rate.
+        env = {**env, "NEWS_INGEST_FETCH_ALLOW": "127.0.0.1/32",
+               "NEWS_INGEST_RATE_LIMITS": "127.0.0.1=50"}
         procs = cli.start_workers(["fetch", "parse"], env=env, stdout=log)
         try:
             urls = [server.url(s.path) for s in server.samples]

@@ -5,12 +5,13 @@
     IngestError                      (reason: str, message: str, http_status: int | None)
     ├── TransientError               retried with exponential backoff and jitter
     │     reasons: timeout, connect_error, dns_error, connection_reset, http_5xx,
-    │              http_429, database_unavailable, broker_unavailable
+    │              http_429, database_unavailable, broker_unavailable, robots_unavailable
     └── PermanentError               recorded at once, never retried
           reasons: invalid_url, http_4xx, http_404, http_410, unsupported_content_type,
                    too_large, too_many_redirects, redirect_loop, empty_body, binary_body,
                    decode_error, parse_error, parse_timeout, no_content, page_expired,
-                   invalid_message, poison_message, retries_exhausted, internal_error
+                   invalid_message, poison_message, retries_exhausted, internal_error,
+                   blocked_address, blocked_port, robots_disallowed
 
 A transient error that is still failing after the last retry is recorded with its own reason
 (``timeout``, ``http_5xx`` ...) and status ``failed``. Third-party exceptions are translated
@@ -100,4 +101,9 @@ REASONS: dict[str, str] = {
     "poison_message": "the task was delivered too often (it kills its worker)",
     "retries_exhausted": "a transient error persisted through every retry",
     "internal_error": "an unexpected error (a bug): see the message",
+    "blocked_address": "the host resolves to a non-public address (SSRF guard); see "
+                       "NEWS_INGEST_FETCH_ALLOW",
+    "blocked_port": "the port is not in NEWS_INGEST_FETCH_ALLOWED_PORTS (SSRF guard)",
+    "robots_disallowed": "the publisher's robots.txt disallows the URL for our user agent",
+    "robots_unavailable": "robots.txt answered 5xx/429, so the URL is retried later",
 }

@@ -1,8 +1,10 @@
 """The two stages as plain functions; the Celery tasks in :mod:`worker.tasks` only call these.
 
-``fetch_stage`` GETs the page, decodes it and hands it to the parse queue; ``parse_stage``
-turns it into an article record and stores it. ``fetch_and_extract`` runs the same fetch,
-decode, parse and normalise code without queue, database or Redis (``news-ingest fetch``).
+``fetch_stage`` waits for the host's turn (:mod:`worker.ratelimit`), checks robots.txt
+(:mod:`worker.robots`), GETs the page through the guarded fetcher, decodes it and hands it to
+the parse queue; ``parse_stage`` turns it into an article record and stores it.
+``fetch_and_extract`` runs the same robots check, guarded fetch, decode, parse and normalise
+code without queue, database or Redis (``news-ingest fetch``).
 """
 
 from __future__ import annotations
@@ -10,16 +12,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
 
 from schemas import ArticleRecord, IngestRequest
 from worker import handoff, store
 from worker.charset import decode_html
-from worker.errors import IngestError, PermanentError
-from worker.fetch import fetch
+from worker.errors import IngestError, PermanentError, TransientError
+from worker.fetch import FetchResult, fetch
 from worker.normalise import extract_record
-from worker.settings import get_settings
+from worker.ratelimit import RateLimiter, interval_for
+from worker.robots import MemoryCache, RedisCache, Robots
+from worker.settings import Settings, get_settings
+from worker.urls import validate_url
 
-__all__ = ["fetch_stage", "parse_stage", "fetch_and_extract", "prepare_html"]
+__all__ = ["fetch_stage", "parse_stage", "fetch_and_extract", "fetch_page",
+           "prepare_html"]
 
 log = logging.getLogger("news_ingest.pipeline")
 
@@ -33,18 +41,55 @@ def prepare_html(body: bytes, header_charset: str | None = None) -> tuple[str, s
     return html, encoding
 
 
-def fetch_stage(request: IngestRequest, hand_over: Callable[[IngestRequest], None]) -> str:
-    """Fetch one URL and hand it to the parse stage. Returns what happened."""
+def fetch_page(url: str, robots: Robots, trail: list[str] | None = None,
+               settings: Settings | None = None) -> FetchResult:
+    """The worker's fetch of one page: robots.txt, then the guarded GET."""
+    robots.check(url)
+    return fetch(url, settings, trail=trail)
+
+
+def _chain(url: str, trail: list[str]) -> dict[str, Any]:
+    return {"final_url": trail[-1], "redirects": list(trail)} if trail else {}
+
+
+def _politeness_gate(request: IngestRequest, robots: Robots, slot: float | None) -> None:
+    """Wait for the host's turn (raises :class:`Throttled`); invalid URLs pass through."""
+    try:
+        url = validate_url(request.url)
+    except PermanentError:
+        return  # recorded as invalid_url by the fetch below
+    host = urlsplit(url).hostname or ""
+    settings = get_settings()
+    known = robots.cached(url) is not None or not settings.robots_enabled
+    interval = interval_for(host, settings, robots.crawl_delay(url))
+    RateLimiter(handoff.redis_client(), settings).acquire(
+        host, interval, slot=slot, cost=1 if known else 2)
+
+
+def fetch_stage(request: IngestRequest, hand_over: Callable[[IngestRequest], None], *,
+                slot: float | None = None) -> str:
+    """Fetch one URL and hand it to the parse stage. Returns what happened.
+
+    Raises :class:`worker.ratelimit.Throttled` (before anything is recorded) when the host's
+    rate does not allow a request now; ``slot`` is the reservation a re-queued URL brings.
+    """
+    robots = Robots(RedisCache(handoff.redis_client()))
+    _politeness_gate(request, robots, slot)
     if not store.advance_job(request, "fetching", attempt=True):
         return "skipped"
+    trail: list[str] = []
     try:
-        result = fetch(request.url)
+        result = fetch_page(request.url, robots, trail)
         html, encoding = prepare_html(result.body, result.charset)
     except PermanentError as exc:
-        store.fail_job(request, exc)
+        store.fail_job(request, exc, **_chain(request.url, trail))
         log.warning("fetch failed", extra={"job_id": request.job_id, "url": request.url,
                                            "reason": exc.reason})
         return exc.reason
+    except TransientError:
+        if trail:  # keep the chain for the record of the final failure
+            store.advance_job(request, "fetching", **_chain(request.url, trail))
+        raise
     handoff.put_page(request.job_id, handoff.FetchedPage(
         html=html, url=result.url, final_url=result.final_url, http_status=result.status,
         fetched_at=result.fetched_at, encoding=encoding, redirects=result.redirects))
@@ -79,9 +124,14 @@ def parse_stage(request: IngestRequest) -> str:
     return "stored"
 
 
-def fetch_and_extract(url: str) -> ArticleRecord:
-    """What the worker would do with ``url``, without queue or database."""
-    result = fetch(url)
+def fetch_and_extract(url: str, settings: Settings | None = None) -> ArticleRecord:
+    """What the worker would do with ``url``, without queue, database or Redis.
+
+    The same robots.txt check (cached in this process only) and guarded fetch as the worker;
+    no rate limit (one URL).
+    """
+    settings = settings or get_settings()
+    result = fetch_page(url, Robots(MemoryCache(), settings), settings=settings)
     html, _ = prepare_html(result.body, result.charset)
     return extract_record(html, url=url, final_url=result.final_url,
                           fetched_at=result.fetched_at or datetime.now(UTC),

@@ -84,6 +84,41 @@ class Settings(BaseSettings):
     log_level: str = Field(default="WARNING", description="Worker log level.")
     log_format: str = Field(default="json", description="`json` (one object a line) or `text`.")
 
+    # -- fetch safety ------------------------------------------------------------------------
+    fetch_allow: str = Field(
+        default="",
+        description="Comma-separated CIDRs and host names the SSRF guard lets through on any "
+        "port (e.g. `10.2.0.0/16,intranet.example`; `.example.org` also covers subdomains).",
+    )
+    fetch_allowed_ports: str = Field(
+        default="80,443,8080,8443",
+        description="Comma-separated TCP ports a fetch may connect to (allow-list entries "
+        "excepted).",
+    )
+    robots_enabled: bool = Field(
+        default=True, description="Honour robots.txt (turn off only with the publisher's leave)."
+    )
+    robots_ttl: int = Field(
+        default=24 * 3600, description="Seconds a fetched robots.txt is cached in Redis."
+    )
+    robots_error_ttl: int = Field(
+        default=300,
+        description="Seconds a robots.txt answering 5xx/429 is remembered as unavailable.",
+    )
+    rate_limit: float = Field(
+        default=1.0, description="Default requests per second per host, across all workers."
+    )
+    rate_limits: str = Field(
+        default="",
+        description="Per-domain requests per second, e.g. `example.com=5,other.org=0.2` "
+        "(a domain covers its subdomains; the most specific entry wins).",
+    )
+    rate_limit_max_wait: float = Field(
+        default=300.0,
+        description="Longest countdown (s) a throttled URL is put back with; keep it well "
+        "below the visibility timeout.",
+    )
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -5,6 +5,11 @@ takes the same request once the page waits in Redis. Transient errors
 (:class:`worker.errors.TransientError`) are retried with exponential backoff and jitter;
 permanent ones are recorded at once; a message delivered more than ``max_deliveries`` times
 for the same attempt (it kills its worker) is recorded as ``poison_message``.
+
+A fetch the host's rate limit does not allow yet (:class:`worker.ratelimit.Throttled`) is put
+back as a fresh message with a countdown and its reserved slot: it holds no worker slot while
+it waits, keeps its retry count, and counts neither as a retry nor as a redelivery (the
+delivery counter is keyed on the throttle count too).
 """
 
 from __future__ import annotations
@@ -19,8 +24,9 @@ from pydantic import ValidationError
 
 from schemas import FETCH_TASK_NAME, IngestRequest
 from worker import handoff, pipeline
-from worker.celery_app import PARSE_QUEUE, app
+from worker.celery_app import FETCH_QUEUE, PARSE_QUEUE, app
 from worker.errors import PermanentError, TransientError
+from worker.ratelimit import Throttled
 from worker.settings import get_settings
 
 __all__ = ["fetch_task", "parse_task"]
@@ -56,9 +62,11 @@ def _request(raw: Any) -> IngestRequest:
         raise PermanentError("invalid_message", f"not an IngestRequest v1: {exc}") from exc
 
 
-def _too_many_deliveries(task: Task, request: IngestRequest) -> bool:
+def _too_many_deliveries(task: Task, request: IngestRequest, throttles: int = 0) -> bool:
     """Count deliveries of this attempt in Redis; True when it is poison."""
     key = f"news-ingest:deliveries:{task.name}:{request.job_id}:{task.request.retries}"
+    if throttles:
+        key += f":t{throttles}"
     try:
         client = handoff.redis_client()
         count = client.incr(key)
@@ -90,18 +98,37 @@ def _hand_over(request: IngestRequest) -> None:
     soft_time_limit=_settings.fetch_total_timeout + 30,
     time_limit=_settings.fetch_total_timeout + 60,
 )
-def fetch_task(self: Task, raw_request: dict[str, Any]) -> str:
+def fetch_task(self: Task, raw_request: dict[str, Any], slot: float | None = None,
+               throttles: int = 0) -> str:
     request = _request(raw_request)
-    if _too_many_deliveries(self, request):
+    if _too_many_deliveries(self, request, throttles):
         pipeline.record_failure(request, PermanentError(
             "poison_message", f"delivered more than {_settings.max_deliveries} times"))
         return "poison_message"
     try:
-        return pipeline.fetch_stage(request, _hand_over)
+        return pipeline.fetch_stage(request, _hand_over, slot=slot)
+    except Throttled as exc:
+        _put_back(self, raw_request, exc, throttles + 1)
+        return "throttled"
     except TransientError as exc:
         if exc.retry_after is not None and self.request.retries < self.max_retries:
-            raise self.retry(exc=exc, countdown=min(exc.retry_after, 600)) from exc
+            raise self.retry(exc=exc, countdown=min(exc.retry_after, 600),
+                             kwargs={"slot": None, "throttles": throttles}) from exc
         raise
+
+
+def _put_back(task: Task, raw_request: dict[str, Any], throttled: Throttled,
+              throttles: int) -> None:
+    """Re-enqueue a throttled fetch as a fresh message (same retry count) with a countdown."""
+    try:
+        fetch_task.apply_async(
+            args=[raw_request], kwargs={"slot": throttled.slot, "throttles": throttles},
+            countdown=max(0.0, throttled.delay), queue=FETCH_QUEUE,
+            retries=task.request.retries)
+    except KombuOperationalError as exc:
+        raise TransientError("broker_unavailable", f"could not re-enqueue a throttled "
+                             f"fetch: {exc}") from exc
+    log.debug("throttled", extra={"host": throttled.host, "delay": throttled.delay})
 
 
 @app.task(
