@@ -68,9 +68,13 @@ def collapse(text: str) -> str:
     return _WS.sub(" ", text or "").strip()
 
 
-def name_set(names: list[str]) -> set[str]:
+def name_set(names: list[Any]) -> set[str]:
     out: set[str] = set()
+    flat: list[str] = []
     for name in names:
+        flat.extend(str(n) for n in name) if isinstance(name, list) else flat.append(
+            str(name or ""))
+    for name in flat:
         for part in _SPLIT.split(name or ""):
             part = collapse(part).casefold()
             if part:
@@ -165,7 +169,7 @@ class Score:
         if res.error:
             self.errors += 1
         if "title" in label:
-            want = collapse(label["title"])
+            want = collapse(str(label["title"] or ""))
             got = collapse(res.title or "")
             if want:
                 self.title_n += 1

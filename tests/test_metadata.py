@@ -1,0 +1,102 @@
+"""worker.metadata: every structured source, each value tagged with its source."""
+
+from __future__ import annotations
+
+import lxml.html
+
+from worker.metadata import extract_metadata
+
+
+def meta_of(html: str):  # type: ignore[no-untyped-def]
+    return extract_metadata(lxml.html.fromstring(html))
+
+
+def values(meta, name: str) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    return [(c.value, c.source) for c in meta.get(name)]
+
+
+def test_jsonld_graph_article_wins_over_webpage() -> None:
+    meta = meta_of("""<html><head><script type="application/ld+json">
+    {"@graph": [{"@type": "WebPage", "datePublished": "2001-01-01"},
+                {"@type": ["NewsArticle"], "headline": "H", "datePublished": "2024-05-14",
+                 "author": [{"@type": "Person", "name": "A B"}, "C D"],
+                 "publisher": {"@type": "Organization", "name": "Pub"}}]}
+    </script></head><body></body></html>""")
+    assert values(meta, "published")[0] == ("2024-05-14", "jsonld")
+    assert ("2001-01-01", "jsonld:page") in values(meta, "published")
+    assert values(meta, "authors") == [("A B", "jsonld"), ("C D", "jsonld")]
+    assert values(meta, "publishers") == [("Pub", "jsonld")]
+    assert values(meta, "title")[0] == ("H", "jsonld")
+
+
+def test_jsonld_top_level_array_and_organisation_author() -> None:
+    meta = meta_of("""<html><head><script type="application/ld+json">
+    [{"@type": "BlogPosting", "headline": "T",
+      "author": {"@type": "Organization", "name": "Org"}}]</script></head></html>""")
+    assert values(meta, "authors") == []
+    assert values(meta, "publishers") == [("Org", "jsonld")]
+
+
+def test_broken_jsonld_is_repaired() -> None:
+    meta = meta_of("""<html><head><script type="application/ld+json"><!--
+    {"@type": "NewsArticle", "headline": "T", "datePublished": "2024-05-14",
+     "description": "line
+     break",}
+    --></script></head></html>""")
+    assert values(meta, "published") == [("2024-05-14", "jsonld")]
+
+
+def test_hopeless_jsonld_falls_back_to_field_scan() -> None:
+    meta = meta_of("""<html><head><script type="application/ld+json">
+    {"@type": "NewsArticle", "headline": "T" "datePublished": "2024-05-14",
+     "author": {"@type": "Person", "name": "Jane Doe"} oops</script></head></html>""")
+    assert ("2024-05-14", "jsonld") in values(meta, "published")
+    assert ("Jane Doe", "jsonld") in values(meta, "authors")
+
+
+def test_opengraph_article_twitter_dc_and_meta() -> None:
+    meta = meta_of("""<html lang="de-AT"><head>
+    <meta property="og:title" content="OG">
+    <meta property="og:site_name" content="Site">
+    <meta property="article:published_time" content="2024-05-14T10:00:00+02:00">
+    <meta property="article:author" content="https://facebook.com/someone">
+    <meta property="article:tag" content="a"><meta property="article:tag" content="b">
+    <meta name="twitter:label1" content="Written by"><meta name="twitter:data1" content="T W">
+    <meta name="DC.creator" content="D C"><meta name="keywords" content="x, y">
+    <link rel="canonical" href="/canon">
+    </head><body></body></html>""")
+    assert values(meta, "title") == [("OG", "og")]
+    assert values(meta, "site_name") == [("Site", "og")]
+    assert values(meta, "published") == [("2024-05-14T10:00:00+02:00", "article")]
+    assert ("T W", "twitter") in values(meta, "authors")
+    assert ("D C", "dc") in values(meta, "authors")
+    assert not any(v.startswith("http") for v, _ in values(meta, "authors"))
+    assert [v for v, _ in values(meta, "tags")] == ["a", "b", "x", "y"]
+    assert values(meta, "canonical") == [("/canon", "html")]
+    assert meta.html_lang == "de-AT"
+
+
+def test_itemprop_and_time_element() -> None:
+    meta = meta_of("""<html><body><article>
+    <span itemprop="author" itemscope><span itemprop="name">Jane Doe</span></span>
+    <time itemprop="datePublished" datetime="2024-05-14T08:00:00Z">14 May</time>
+    <time datetime="2024-05-10">older</time>
+    </article></body></html>""")
+    assert values(meta, "authors")[0] == ("Jane Doe", "itemprop")
+    assert values(meta, "published")[0] == ("2024-05-14T08:00:00Z", "itemprop")
+
+
+def test_time_pubdate_only() -> None:
+    meta = meta_of("""<html><body><article><p>x</p>
+    <time datetime="2024-05-14T07:15:00Z" pubdate>14 May</time></article></body></html>""")
+    assert values(meta, "published") == [("2024-05-14T07:15:00Z", "time")]
+
+
+def test_rel_author_link() -> None:
+    meta = meta_of('<html><body><a rel="author" href="/u/j">Jane Doe</a></body></html>')
+    assert values(meta, "authors") == [("Jane Doe", "html")]
+
+
+def test_empty_page() -> None:
+    meta = extract_metadata(None)
+    assert meta.first("title") is None

@@ -1,0 +1,147 @@
+"""worker.normalise / worker.dates: the cleaning and precedence rules."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from worker.dates import date_from_url, parse_date, plausible
+from worker.normalise import (
+    choose_body,
+    clean_authors,
+    clean_body,
+    clean_title,
+    detect_language,
+    extract_record,
+)
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "web-eval"
+NOW = datetime(2024, 6, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("2024-05-14T18:30:00+02:00", datetime(2024, 5, 14, 16, 30, tzinfo=UTC)),
+    ("2024-05-14", datetime(2024, 5, 14, tzinfo=UTC)),
+    ("2024-05-14 08:30", datetime(2024, 5, 14, 8, 30, tzinfo=UTC)),
+    ("20240514", datetime(2024, 5, 14, tzinfo=UTC)),
+    ("Tue, 14 May 2024 08:30:00 GMT", datetime(2024, 5, 14, 8, 30, tzinfo=UTC)),
+    ("14.05.2024", datetime(2024, 5, 14, tzinfo=UTC)),
+    ("03/04/2024", datetime(2024, 4, 3, tzinfo=UTC)),
+    ("14. Mai 2024 um 10:12 Uhr", datetime(2024, 5, 14, 10, 12, tzinfo=UTC)),
+    ("May 14, 2024 at 5:30 pm", datetime(2024, 5, 14, 17, 30, tzinfo=UTC)),
+    ("14 de mayo de 2024", datetime(2024, 5, 14, tzinfo=UTC)),
+    ("14 maja 2024", datetime(2024, 5, 14, tzinfo=UTC)),
+    ("1715675400", datetime(2024, 5, 14, 8, 30, tzinfo=UTC)),
+])
+def test_parse_date(raw: str, expected: datetime) -> None:
+    value = parse_date(raw)
+    assert value is not None
+    assert value.astimezone(UTC) == expected
+
+
+def test_us_order_only_when_asked() -> None:
+    assert parse_date("03/04/2024", us_order=True) == datetime(2024, 3, 4, tzinfo=UTC)
+    assert parse_date("03.04.2024", us_order=True) == datetime(2024, 4, 3, tzinfo=UTC)
+    assert parse_date("13/04/2024", us_order=True) == datetime(2024, 4, 13, tzinfo=UTC)
+
+
+def test_garbage_dates() -> None:
+    assert parse_date("") is None
+    assert parse_date("yesterday") is None
+    assert parse_date("2024-13-45") is None
+
+
+def test_plausible_drops_future_and_old() -> None:
+    assert plausible(datetime(2031, 1, 1, tzinfo=UTC), NOW) is None
+    assert plausible(datetime(1970, 1, 1, tzinfo=UTC), NOW) is None
+    assert plausible(datetime(2024, 5, 31, 23, tzinfo=UTC), NOW) is not None
+
+
+def test_date_from_url() -> None:
+    assert date_from_url("https://x.test/2019/10/19/story") == datetime(2019, 10, 19,
+                                                                         tzinfo=UTC)
+    assert date_from_url("https://x.test/2019/10/story") is None
+
+
+@pytest.mark.parametrize("raw, names", [
+    (["By Jane Doe"], ["Jane Doe"]),
+    (["Jane Doe and John Smith"], ["Jane Doe", "John Smith"]),
+    (["Jane Doe, John Smith & Li Wei"], ["Jane Doe", "John Smith", "Li Wei"]),
+    (["Von Anna Berger und Paul Novak"], ["Anna Berger", "Paul Novak"]),
+    (["Jane Doe, Senior Reporter"], ["Jane Doe"]),
+    (["jane.doe@example.com"], []),
+    (["Email the author"], []),
+    (["Staff"], []),
+    (["Updated 14.05.2024 10:00"], []),
+    (["View all posts by Jane Doe"], ["Jane Doe"]),
+    (["Jane Doe", "JANE DOE"], ["Jane Doe"]),
+    (["https://www.facebook.com/jane"], []),
+])
+def test_clean_authors(raw: list[str], names: list[str]) -> None:
+    assert clean_authors(raw)[0] == names
+
+
+def test_site_name_is_not_an_author() -> None:
+    names, orgs = clean_authors(["Example News"], {"examplenews"})
+    assert names == [] and orgs == ["Example News"]
+
+
+def test_clean_title_cuts_site_name() -> None:
+    keys = {"examplenews", "example"}
+    assert clean_title("Big story | Example News", keys) == "Big story"
+    assert clean_title("Example News - Big story", keys) == "Big story"
+    assert clean_title("Left - right: a story", keys) == "Left - right: a story"
+
+
+def test_clean_body_drops_credits_and_prompts() -> None:
+    text = ("First paragraph of the story.\n\nFoto: dpa\n\nShare this article\n\n"
+            "Read more: another story\n\nLast   paragraph.")
+    assert clean_body(text) == "First paragraph of the story.\n\nLast paragraph."
+
+
+def test_choose_body_rule() -> None:
+    assert choose_body("n" * 100, "t" * 100) == ("t" * 100, "trafilatura")
+    assert choose_body("n" * 1000, "t" * 100) == ("n" * 1000, "newspaper3k")
+    assert choose_body("n" * 100, "") == ("n" * 100, "newspaper3k")
+
+
+def test_detect_language() -> None:
+    assert detect_language("Der Gemeinderat hat am Dienstag beschlossen, den Radweg zu "
+                           "verlängern.")[0] == "de"
+    assert detect_language("") == (None, 0.0)
+
+
+def test_record_has_provenance_and_utc() -> None:
+    html = """<html lang="en"><head><title>T</title>
+    <meta property="article:published_time" content="2024-05-14T18:30:00+02:00">
+    <meta name="author" content="By Jane Doe"></head><body><article>
+    <p>The city council voted on Tuesday evening to extend the riverside cycle path by four
+    kilometres, closing the last gap between the old harbour and the university campus.</p>
+    <p>Supporters said the extension would take hundreds of cars off the bridge every
+    morning, while shop owners on the quay worried about losing parking spaces.</p>
+    </article></body></html>"""
+    rec = extract_record(html, url="https://x.test/a", fetched_at=NOW)
+    assert rec.published_at == datetime(2024, 5, 14, 16, 30, tzinfo=UTC)
+    assert rec.authors == ["Jane Doe"]
+    assert rec.provenance["published_at"] == "article"
+    assert rec.provenance["authors"] == "meta"
+    assert rec.provenance["text"] == rec.extractor
+    assert rec.language == "en"
+
+
+@pytest.mark.skipif(not (CORPUS / "labels.jsonl").exists(), reason="web-eval corpus absent")
+def test_corpus_smoke() -> None:
+    """The first pages of the corpus give a record without crashing."""
+    from worker.charset import decode_html
+
+    with (CORPUS / "labels.jsonl").open(encoding="utf-8") as fh:
+        labels = [json.loads(line) for _, line in zip(range(15), fh, strict=False)]
+    for label in labels:
+        raw = gzip.decompress((CORPUS / "pages" / f"{label['id']}.html.gz").read_bytes())
+        html, _ = decode_html(raw)
+        rec = extract_record(html, url=label["url"], fetched_at=NOW)
+        assert rec.text
