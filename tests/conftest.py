@@ -18,9 +18,11 @@ from sqlalchemy.engine import make_url
 from tests.support import (
     HTTPTestServer,
     WorkerProcesses,
+    claim_redis_db,
     create_database,
     drop_database,
     flush_redis,
+    release_redis_db,
 )
 
 _STATE: dict[str, str] = {}
@@ -39,9 +41,10 @@ def pytest_configure(config: pytest.Config) -> None:
     name = f"news_ingest_test_{uuid.uuid4().hex[:10]}"
     create_database(base_db, name)
     test_db = make_url(base_db).set(database=name).render_as_string(hide_password=False)
-    redis_db = 8 + (os.getpid() % 7)
+    redis_db = claim_redis_db(base_redis, name)
     test_redis = base_redis.rsplit("/", 1)[0] + f"/{redis_db}"
-    _STATE.update(base_db=base_db, db_name=name, database_url=test_db, redis_url=test_redis)
+    _STATE.update(base_db=base_db, db_name=name, database_url=test_db, redis_url=test_redis,
+                  base_redis=base_redis, redis_db=str(redis_db))
     # The whole test process (and every worker it starts) uses the test database.
     os.environ["DATABASE_URL"] = test_db
     os.environ["REDIS_URL"] = test_redis
@@ -60,6 +63,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
     store.dispose_engine()
     flush_redis(_STATE["redis_url"])
+    release_redis_db(_STATE["base_redis"], int(_STATE["redis_db"]))
     drop_database(_STATE["base_db"], _STATE["db_name"])
 
 

@@ -47,6 +47,22 @@ def drop_database(base_url: str, name: str) -> None:
         conn.close()
 
 
+_CLAIM = "news-ingest:test-session:db{}"
+
+
+def claim_redis_db(base_url: str, owner: str) -> int:
+    """Claim a Redis database number no other running test session uses (1..15)."""
+    client = redis.Redis.from_url(base_url)
+    for number in range(1, 16):
+        if client.set(_CLAIM.format(number), owner, nx=True, ex=4 * 3600):
+            return number
+    raise RuntimeError("no free Redis database for this test session")
+
+
+def release_redis_db(base_url: str, number: int) -> None:
+    redis.Redis.from_url(base_url).delete(_CLAIM.format(number))
+
+
 def flush_redis(url: str) -> None:
     redis.Redis.from_url(url).flushdb()
 

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -252,7 +253,7 @@ def _error_dict(exc: BaseException) -> dict[str, Any]:
         return {"error": exc.message, "reason": exc.reason}
     if isinstance(exc, OSError):
         return {"error": f"cannot read page: {exc.strerror or exc}", "reason": "unreadable"}
-    if isinstance(exc, (EOFError, gzip.BadGzipFile)):
+    if isinstance(exc, (EOFError, gzip.BadGzipFile, zlib.error)):
         return {"error": f"broken gzip file: {exc}", "reason": "unreadable"}
     return {"error": f"{type(exc).__name__}: {exc}", "reason": "internal_error"}
 

@@ -130,8 +130,11 @@ def advance_job(request: IngestRequest, status: str, *, attempt: bool = False,
 
 
 def fail_job(request: IngestRequest, error: IngestError, **fields: Any) -> bool:
+    values = {"http_status": error.http_status, **fields}
+    if error.http_status is not None:
+        values["http_status"] = error.http_status
     return advance_job(request, "failed", reason=error.reason, error=error.message[:2000],
-                       http_status=error.http_status, **fields)
+                       **values)
 
 
 def store_article(request: IngestRequest, record: ArticleRecord,
