@@ -32,7 +32,8 @@ __all__ = [
 
 STATUS_RANK = {"queued": 0, "fetching": 1, "parsing": 2, "stored": 3, "failed": 3}
 _ARTICLE_COLUMNS = [c.name for c in Article.__table__.columns
-                    if c.name not in ("id", "first_seen_at", "updated_at")]
+                    if c.name not in ("id", "first_seen_at", "updated_at")
+                    and c.computed is None]  # issue 7: generated `search` is never written
 
 _engine_lock = threading.Lock()
 _engine: tuple[int, Engine] | None = None
@@ -196,4 +197,4 @@ def recent_articles(limit: int = 20, urls: Sequence[str] | None = None) -> list[
         query = query.where(Article.url.in_(list(urls)))
     with get_engine().connect() as conn:
         return [dict(r._mapping) for r in conn.execute(query.with_only_columns(
-            *Article.__table__.columns))]
+            *(c for c in Article.__table__.columns if c.computed is None)))]
