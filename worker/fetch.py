@@ -41,7 +41,7 @@ from worker.errors import IngestError, PermanentError, TransientError
 from worker.settings import Settings, get_settings
 from worker.urls import normalize_url, validate_url
 
-__all__ = ["FetchResult", "fetch", "HTML_CONTENT_TYPES", "Guard", "guard_for",
+__all__ = ["FetchResult", "fetch", "prepare", "HTML_CONTENT_TYPES", "Guard", "guard_for",
            "address_problem"]
 
 HTML_CONTENT_TYPES = frozenset({"text/html", "application/xhtml+xml", "application/xml",
@@ -336,6 +336,12 @@ def _get_client(settings: Settings) -> httpx.Client:
             )
             _clients[key] = client
         return client
+
+
+def prepare(settings: Settings | None = None) -> None:
+    """Set up this process's pooled client now, so that a request whose turn has come (rate
+    limit) is not held up by TLS context loading and the like."""
+    _get_client(settings or get_settings())
 
 
 # -- HTTP -----------------------------------------------------------------------------------

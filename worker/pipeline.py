@@ -19,7 +19,7 @@ from schemas import ArticleRecord, IngestRequest
 from worker import handoff, store
 from worker.charset import decode_html
 from worker.errors import IngestError, PermanentError, TransientError
-from worker.fetch import FetchResult, fetch
+from worker.fetch import FetchResult, fetch, prepare
 from worker.normalise import extract_record
 from worker.ratelimit import RateLimiter, interval_for
 from worker.robots import MemoryCache, RedisCache, Robots
@@ -52,29 +52,54 @@ def _chain(url: str, trail: list[str]) -> dict[str, Any]:
     return {"final_url": trail[-1], "redirects": list(trail)} if trail else {}
 
 
-def _politeness_gate(request: IngestRequest, robots: Robots, slot: float | None) -> None:
-    """Wait for the host's turn (raises :class:`Throttled`); invalid URLs pass through."""
-    try:
-        url = validate_url(request.url)
-    except PermanentError:
-        return  # recorded as invalid_url by the fetch below
+def _wait_turn(url: str, robots: Robots, slot: float | None) -> None:
+    """Return when the host's rate allows one request now; else raise :class:`Throttled`."""
     host = urlsplit(url).hostname or ""
     settings = get_settings()
-    known = robots.cached(url) is not None or not settings.robots_enabled
     interval = interval_for(host, settings, robots.crawl_delay(url))
-    RateLimiter(handoff.redis_client(), settings).acquire(
-        host, interval, slot=slot, cost=1 if known else 2)
+    RateLimiter(handoff.redis_client(), settings).acquire(host, interval, slot=slot)
+
+
+def _failed_before_fetch(request: IngestRequest, exc: IngestError) -> str:
+    """Record a robots.txt verdict or failure as this attempt's outcome."""
+    if not store.advance_job(request, "fetching", attempt=True):
+        return "skipped"
+    if exc.transient:
+        raise exc
+    store.fail_job(request, exc)
+    log.warning("fetch refused", extra={"job_id": request.job_id, "url": request.url,
+                                        "reason": exc.reason})
+    return exc.reason
 
 
 def fetch_stage(request: IngestRequest, hand_over: Callable[[IngestRequest], None], *,
                 slot: float | None = None) -> str:
     """Fetch one URL and hand it to the parse stage. Returns what happened.
 
-    Raises :class:`worker.ratelimit.Throttled` (before anything is recorded) when the host's
-    rate does not allow a request now; ``slot`` is the reservation a re-queued URL brings.
+    Every request to the host waits for its turn (:mod:`worker.ratelimit`), the robots.txt
+    fetch of a host not yet in the cache included: when the rate does not allow a request now,
+    :class:`worker.ratelimit.Throttled` is raised before anything is recorded, and ``slot`` is
+    the reservation the re-queued URL brings back. A URL robots.txt disallows costs no turn.
     """
     robots = Robots(RedisCache(handoff.redis_client()))
-    _politeness_gate(request, robots, slot)
+    # Skip a finished job before it takes a turn; have the database connection and the HTTP
+    # client ready, so that nothing slow stands between a granted turn and its request.
+    if not store.advance_job(request, "fetching"):
+        return "skipped"
+    prepare(robots.settings)
+    try:
+        url: str | None = validate_url(request.url)
+    except PermanentError:
+        url = None  # recorded as invalid_url by the fetch below
+    if url is not None:
+        if robots.settings.robots_enabled and robots.cached(url) is None:
+            _wait_turn(url, robots, slot)  # the robots.txt request is a request too
+            slot = None
+        try:
+            robots.check(url)  # fetches robots.txt only when it is not cached
+        except IngestError as exc:
+            return _failed_before_fetch(request, exc)
+        _wait_turn(url, robots, slot)
     if not store.advance_job(request, "fetching", attempt=True):
         return "skipped"
     trail: list[str] = []

@@ -15,8 +15,7 @@ worker clocks do not matter), decides atomically for one request:
 The spacing check is made even for reservation holders, so a late one never squeezes two
 requests closer than ``interval``. ``interval`` is ``1 / rate`` (``NEWS_INGEST_RATE_LIMIT``,
 or the most specific ``NEWS_INGEST_RATE_LIMITS`` entry for the host's domain), or the robots.txt
-``Crawl-delay`` when that is longer. A ``cost`` of 2 books the robots.txt fetch that precedes
-the first page of a host.
+``Crawl-delay`` when that is longer. The robots.txt fetch takes its turn like any request.
 """
 
 from __future__ import annotations
@@ -34,7 +33,7 @@ _KEY_PREFIX = "news-ingest:rate:"
 EARLY_TOLERANCE = 0.02  # seconds a request may start before its slot (timer jitter)
 _MIN_KEY_TTL = 3600
 
-# KEYS[1]: the host's hash. ARGV: interval, slot (-1: none), cost, max_ahead, tolerance,
+# KEYS[1]: the host's hash. ARGV: interval, slot (-1: none), max_ahead, tolerance,
 # grace, key ttl. Returns {go (0/1), wait seconds, slot (-1: none)} as strings (Lua numbers
 # would be truncated to integers on the way out).
 _SCRIPT = """
@@ -42,10 +41,9 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local interval = tonumber(ARGV[1])
 local slot = tonumber(ARGV[2])
-local cost = tonumber(ARGV[3])
-local max_ahead = tonumber(ARGV[4])
-local eps = tonumber(ARGV[5])
-local grace = tonumber(ARGV[6])
+local max_ahead = tonumber(ARGV[3])
+local eps = tonumber(ARGV[4])
+local grace = tonumber(ARGV[5])
 local state = redis.call('HMGET', KEYS[1], 'last', 'horizon')
 local last = tonumber(state[1]) or 0
 local horizon = tonumber(state[2]) or 0
@@ -55,10 +53,10 @@ end
 local ready = last + interval
 local claimed = slot >= 0 and now <= slot + grace
 if now + eps >= ready and (claimed or now + eps >= horizon) then
-  last = now + (cost - 1) * interval
+  last = now
   if last + interval > horizon then horizon = last + interval end
   redis.call('HSET', KEYS[1], 'last', tostring(last), 'horizon', tostring(horizon))
-  redis.call('EXPIRE', KEYS[1], tonumber(ARGV[7]))
+  redis.call('EXPIRE', KEYS[1], tonumber(ARGV[6]))
   return {'1', '0', '-1'}
 end
 local at = math.max(horizon, ready, now)
@@ -66,7 +64,7 @@ if at - now > max_ahead then
   return {'0', tostring(max_ahead), '-1'}
 end
 redis.call('HSET', KEYS[1], 'horizon', tostring(at + interval))
-redis.call('EXPIRE', KEYS[1], tonumber(ARGV[7]))
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[6]))
 return {'0', tostring(at - now), tostring(at)}
 """
 
@@ -119,8 +117,7 @@ class RateLimiter:
         self._client = client
         self._script = client.register_script(_SCRIPT)
 
-    def acquire(self, host: str, interval: float, *, slot: float | None = None,
-                cost: int = 1) -> None:
+    def acquire(self, host: str, interval: float, *, slot: float | None = None) -> None:
         """Return when a request to ``host`` may go now; else raise :class:`Throttled`."""
         host = host.lower().rstrip(".")
         max_ahead = max(0.0, self.settings.rate_limit_max_wait)
@@ -129,7 +126,7 @@ class RateLimiter:
             go, wait, reserved = self._script(
                 keys=[_KEY_PREFIX + host],
                 args=[repr(float(interval)), repr(-1.0 if slot is None else float(slot)),
-                      max(1, cost), repr(max_ahead), repr(EARLY_TOLERANCE),
+                      repr(max_ahead), repr(EARLY_TOLERANCE),
                       repr(2 * interval + 1), ttl])
         except redis.RedisError as exc:
             raise TransientError("broker_unavailable", f"rate limiter: Redis: {exc}") from exc
