@@ -46,6 +46,7 @@ if str(ROOT) not in sys.path:
 
 from worker.charset import decode_html  # noqa: E402
 from worker.errors import IngestError  # noqa: E402
+from worker.urls import validate_url  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "web-eval"
 _SPLIT = re.compile(r"\s*(?:,|;|\band\b|&)\s*", re.IGNORECASE)
@@ -238,6 +239,19 @@ def load_corpus(corpus: Path, limit: int | None) -> list[tuple[dict[str, Any], s
     return pages
 
 
+def usable_url(label: dict[str, Any]) -> str:
+    """The label's URL if it is a valid http(s) URL (spaces escaped), else a placeholder.
+
+    A few corpus entries hold file names ("hard::site.html") instead of URLs; every
+    extractor gets the same placeholder for them.
+    """
+    url = str(label.get("url") or "").strip().replace(" ", "%20")
+    try:
+        return validate_url(url)
+    except IngestError:
+        return f"https://unknown.invalid/{label.get('id', '')}"
+
+
 def timed(fn: Callable[[str, str], Result], html: str, url: str) -> Result:
     start = time.perf_counter()
     try:
@@ -272,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     scores = {name: Score() for name in names}
     dump = args.dump.open("w", encoding="utf-8") if args.dump else None
     for label, html in pages:
-        url = label.get("url") or "https://example.invalid/"
+        url = usable_url(label)
         for name in names:
             res = timed(EXTRACTORS[name], html, url)
             detail = scores[name].add(label, res)

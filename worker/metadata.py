@@ -10,9 +10,9 @@ cleans it: :mod:`worker.normalise` does that. Sources, most trusted first:
                 possible (trailing commas, raw control characters, HTML comments, several
                 objects in one script) and otherwise scanned field by field.
 ``jsonld:page`` the same from WebPage-type objects (less trusted: often the CMS's page).
-``itemprop``    schema.org microdata (``itemprop="datePublished"``, ``author``, ...).
 ``og`` / ``article``  OpenGraph ``og:*`` and ``article:*`` properties.
 ``meta``        well-known ``<meta name>`` tags (author, date, parsely-*, sailthru.*, ...).
+``itemprop``    schema.org microdata (``itemprop="datePublished"``, ``author``, ...).
 ``dc``          Dublin Core (``DC.*`` / ``dcterms.*``).
 ``twitter``     Twitter cards (``twitter:title``, the "Written by" label/data pair, ...).
 ``time``        ``<time datetime>`` marked as the publication time, or the first one inside
@@ -133,7 +133,9 @@ _META_MAP: dict[str, tuple[str, str]] = {
     "application-name": ("site_name", "meta"),
     "apple-mobile-web-app-title": ("site_name", "meta"),
 }
-_SOURCE_RANK = {"jsonld": 0, "itemprop": 1, "article": 2, "og": 2, "meta": 3, "dc": 4,
+# microdata ranks after the <meta> tags: itemprop attributes also sit on teasers and
+# sidebars, <meta> tags only describe the page itself.
+_SOURCE_RANK = {"jsonld": 0, "article": 1, "og": 1, "meta": 2, "itemprop": 3, "dc": 4,
                 "twitter": 5, "jsonld:page": 6, "time": 7, "html": 8}
 _WRITTEN_BY = re.compile(
     r"^(written by|author|autor(?:in)?|geschrieben von|verfasst von|von|écrit par|"

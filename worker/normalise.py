@@ -14,7 +14,10 @@ Dublin Core, Twitter card, JSON-LD WebPage object, ``<time datetime>``, plain HT
 
 title        structured ranking, then newspaper3k; a " | Site name" suffix or prefix is cut
              when the cut part is the site's name or domain.
-published_at structured ranking, then a full date in the URL path, then newspaper3k. Each
+published_at structured ranking (JSON-LD article to Twitter card), but a full date in the URL
+             path wins when they differ by more than a day (the URL is fixed at first
+             publication; the CMS date moves on re-publication); then ``<time>`` and
+             JSON-LD WebPage; then htmldate on the page markup; then newspaper3k. Each
              value is parsed by :mod:`worker.dates` (time zone kept, stored UTC; no zone ->
              UTC; day/month order from the page's language/locale) and must be plausible
              (not in the future, not before 1990) or it is skipped. No value -> NULL: never
@@ -70,6 +73,8 @@ __all__ = ["build_record", "extract_record", "clean_text", "content_hash", "clea
 _WS = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _LANG = re.compile(r"^[a-z]{2}$")
 _MAX_IMAGES = 50
+# <time> elements and JSON-LD WebPage objects: used for dates after the URL's own date
+_WEAK_DATE_SOURCES = frozenset({"time", "jsonld:page", "html"})
 # htmldate as the last-but-one date source: None = off, False = markup only, True = also
 # the page's free text ("extensive search").
 HTMLDATE_FALLBACK: bool | None = False
@@ -354,6 +359,25 @@ def choose_body(newspaper_text: str, second_text: str) -> tuple[str, str]:
     return second_text, "trafilatura"
 
 
+# Fast-first: trafilatura without its fallback extractors is run on every page; its full mode
+# (readability/jusText comparison, 2-3x slower) only where the fast text looks short: under
+# 1500 characters or under half of newspaper3k's. Measured on web-eval: 21% of pages take the
+# full run; body F1 0.922 against 0.923 with the full run everywhere and 0.919 with fast only.
+_FULL_RUN_BELOW_CHARS = 1500
+_FULL_RUN_BELOW_SHARE = 0.5
+
+
+def second_opinion(doc: Any, url: str, newspaper_text: str) -> str:
+    """trafilatura's body of ``doc``: fast mode, then full mode where fast looks short."""
+    text = trafilatura_text(doc, url, fast=True)
+    n = len(text.strip())
+    if n < _FULL_RUN_BELOW_CHARS or n < _FULL_RUN_BELOW_SHARE * len(newspaper_text.strip()):
+        full = trafilatura_text(doc, url, fast=False)
+        if full.strip():
+            text = full
+    return text
+
+
 # --------------------------------------------------------------------------- record
 def _first_valid(cands: list[Candidate], fn: Any) -> tuple[Any, str | None]:
     for cand in cands:
@@ -399,11 +423,20 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
 
     # dates
     us = _us_order(claim_raw or "", meta)
-    published, src = _first_valid(
-        meta.get("published"), lambda v: plausible(parse_date(v, us_order=us), now))
+    def _date(v: str) -> datetime | None:
+        return plausible(parse_date(v, us_order=us), now)
+
+    marked = [c for c in meta.get("published") if c.source not in _WEAK_DATE_SOURCES]
+    weak = [c for c in meta.get("published") if c.source in _WEAK_DATE_SOURCES]
+    published, src = _first_valid(marked, _date)
+    url_date = plausible(date_from_url(base), now)
+    # A full date in the URL is fixed when the article is first published; a CMS date
+    # later than it by more than a day is a re-publication or an update.
+    if url_date is not None and (published is None or
+                                 abs((published - url_date).days) > 1):
+        published, src = url_date, "url"
     if published is None:
-        published = plausible(date_from_url(base), now)
-        src = "url" if published else None
+        published, src = _first_valid(weak, _date)
     if published is None and HTMLDATE_FALLBACK is not None:
         published = plausible(htmldate_published(page.doc, base, HTMLDATE_FALLBACK), now)
         src = "htmldate" if published else None
@@ -449,7 +482,7 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
         publisher, prov["publisher"] = org_authors[0], "authors"
 
     # body
-    second = trafilatura_text(page.doc, base)
+    second = second_opinion(page.doc, base, page.text or "")
     body, chosen = choose_body(page.text or "", second)
     text = clean_body(body)
     extractor = EXTRACTOR_NAME if chosen == "newspaper3k" else SECOND_EXTRACTOR_NAME
