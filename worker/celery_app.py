@@ -65,6 +65,8 @@ def _configure(sender: Celery, **_: Any) -> None:
         enable_utc=True,
         timezone="UTC",
     )
+    if sender.conf.broker_url.startswith("sentinel://"):  # issue 7: Redis Sentinel broker
+        sender.conf.broker_transport_options["master_name"] = settings.redis_sentinel_master
 
 
 @setup_logging.connect
@@ -86,3 +88,7 @@ def _at_exit(**_: Any) -> None:
     from worker import store
 
     store.dispose_engine()
+
+
+# issue 7: Prometheus metrics fed by Celery signals (off unless NEWS_INGEST_METRICS_PORT is set).
+from worker import metrics as _metrics  # noqa: E402,F401

@@ -1,6 +1,7 @@
 """``news-ingest``: the command line.
 
-Commands: enqueue, worker, migrate, extract, fetch, services, schema, demo.
+Commands: enqueue, worker, migrate, extract, fetch, services, schema, status, retry, export,
+demo.
 Every command that needs PostgreSQL or Redis starts the embedded servers when
 ``DATABASE_URL`` / ``REDIS_URL`` are unset.
 """
@@ -17,6 +18,7 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -184,8 +186,15 @@ def start_workers(queues: list[str], concurrency: int | None = None,
     from worker.settings import child_environment
 
     child_env = child_environment(**(env or {}))
-    return [subprocess.Popen(worker_command(q, concurrency, loglevel), env=child_env,
-                             stdout=stdout, stderr=stdout) for q in queues]
+    port = get_settings().metrics_port
+    procs = []
+    for i, queue in enumerate(queues):
+        # issue 7: one metrics endpoint per worker process: PORT, PORT + 1, ...
+        extra_env = {"NEWS_INGEST_METRICS_PORT": str(port + i)} if port else {}
+        procs.append(subprocess.Popen(worker_command(queue, concurrency, loglevel),
+                                      env={**child_env, **extra_env},
+                                      stdout=stdout, stderr=stdout))
+    return procs
 
 
 def stop_workers(procs: list[subprocess.Popen[bytes]], timeout: float = 30) -> None:
@@ -307,6 +316,133 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(keep_services=True)
 
 
+# -- status / retry / export (issue 7) --------------------------------------------------------
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_when(value: str) -> datetime:
+    """``2h``/``30m``/``7d`` (that long ago) or an ISO 8601 date/time (UTC when no offset)."""
+    value = value.strip()
+    if value and value[-1] in _UNITS and value[:-1].replace(".", "", 1).isdigit():
+        return datetime.now(UTC) - timedelta(seconds=float(value[:-1]) * _UNITS[value[-1]])
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is neither a duration (30m, 2h, 7d) nor an ISO 8601 time") from exc
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def print_status(report: dict[str, Any]) -> None:
+    def failed(part: Any) -> bool:
+        if isinstance(part, dict) and set(part) == {"error"}:
+            print(f"  unavailable: {part['error']}")
+            return True
+        return False
+
+    print("queues                ready  unacked  (scheduled)")
+    if not failed(report["queues"]):
+        for name, q in report["queues"].items():
+            print(f"  {name:16} {q['ready']:>8} {q['unacked']:>8}  ({q['scheduled']})")
+    workers = report["workers"]
+    print(f"workers               {len(workers) if isinstance(workers, list) else '?'} online")
+    if not failed(workers):
+        for w in workers:
+            print(f"  {w['name']:30} {','.join(w['queues']):12} {w['pool']:9} "
+                  f"concurrency {w['concurrency']}  active {w['active']}  "
+                  f"processed {w['processed']}")
+    print("jobs submitted        last hour  last day")
+    if not failed(report["jobs"]):
+        for status, n in report["jobs"].items():
+            print(f"  {status:16} {n['hour']:>12} {n['day']:>9}")
+    print("failures, last 24 h")
+    if not failed(report["failures_24h"]):
+        for f in report["failures_24h"]:
+            print(f"  {f['reason']:24} {f['count']:>6}  e.g. {', '.join(f['examples'])}")
+        if not report["failures_24h"]:
+            print("  none")
+    tp = report["throughput"]
+    if not failed(tp):
+        stored = [m["stored"] for m in tp]
+        print(f"throughput, stored per minute over the last {len(tp)} min (oldest first): "
+              f"{' '.join(map(str, stored))}  (total {sum(stored)}, "
+              f"failed {sum(m['failed'] for m in tp)})")
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from worker.queries import status_report
+
+    _ensure_services()
+    report = status_report(minutes=args.minutes, timeout=args.timeout)
+    if args.json:
+        print(json.dumps(report, indent=2, default=str))
+    else:
+        print_status(report)
+    return EXIT_OK
+
+
+def cmd_retry(args: argparse.Namespace) -> int:
+    from worker.queries import RetryFilter, retry_candidates
+
+    flt = RetryFilter(reasons=tuple(args.reason or ()), domain=args.domain, since=args.since,
+                      until=args.until, limit=args.limit)
+    if not (flt.reasons or flt.domain or flt.since or flt.until or args.all):
+        _err("choose failed jobs with --reason, --domain, --since/--until (or --all)")
+        return EXIT_USAGE
+    _ensure_services()
+    if args.dry_run:
+        rows = retry_candidates(flt)
+        for row in rows:
+            print(f"{row['id']}\t{row['reason']}\t{row['url']}")
+        print(f"would retry {len(rows)} failed job(s)", file=sys.stderr)
+        return EXIT_OK
+    from schemas import FETCH_TASK_NAME, IngestRequest
+    from worker import store
+    from worker.celery_app import FETCH_QUEUE, app
+
+    def publish(requests: list[IngestRequest]) -> None:
+        with app.producer_or_acquire() as producer:
+            for request in requests:
+                app.send_task(FETCH_TASK_NAME, args=[request.model_dump(mode="json")],
+                              queue=FETCH_QUEUE, producer=producer)
+
+    done = store.retry_jobs(flt, publish)
+    for item in done:
+        print(f"{item['job_id']}\t{item['url']}\tretry of {item['retry_of']}")
+    print(f"re-enqueued {len(done)} failed job(s) as new jobs", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from worker import export
+    from worker.queries import iter_articles
+
+    if args.format == "parquet":
+        if not args.output or args.output == "-":
+            _err("--format parquet needs --output FILE")
+            return EXIT_USAGE
+        try:
+            export.parquet_schema()
+        except export.ExportError as exc:
+            _err(str(exc))
+            return EXIT_USAGE
+    _ensure_services()
+    rows = iter_articles(since=args.since, until=args.until, domain=args.domain)
+    if args.format == "parquet":
+        n = export.write_parquet(rows, args.output)
+    else:
+        write = export.write_jsonl if args.format == "jsonl" else export.write_csv
+        if args.output and args.output != "-":
+            with open(args.output, "w", encoding="utf-8", newline="") as out:
+                n = write(rows, out)
+        else:
+            n = write(rows, sys.stdout)
+            sys.stdout.flush()
+    print(f"exported {n} article(s)", file=sys.stderr)
+    return EXIT_OK
+
+
 # -- main -------------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -350,6 +486,31 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print the JSON Schema of the queue message")
     p.add_argument("--article", action="store_true", help="the article record's schema instead")
     p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("status", help="queues, workers, jobs, failures, throughput")
+    p.add_argument("--json", action="store_true", help="one JSON object, for scripts")
+    p.add_argument("--minutes", type=int, default=15, help="throughput window (default 15)")
+    p.add_argument("--timeout", type=float, default=None,
+                   help="seconds to wait for workers (default NEWS_INGEST_STATUS_TIMEOUT)")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("retry", help="re-enqueue failed jobs as new jobs")
+    p.add_argument("--reason", "-r", action="append", help="reason code (repeatable)")
+    p.add_argument("--domain", "-d", help="host of the URL, subdomains included")
+    p.add_argument("--since", type=parse_when, help="failed at/after: 2h, 7d or ISO time")
+    p.add_argument("--until", type=parse_when, help="failed before: 30m or ISO time")
+    p.add_argument("--limit", type=int, help="at most N jobs (oldest failures first)")
+    p.add_argument("--all", action="store_true", help="every failed job not yet retried")
+    p.add_argument("--dry-run", "-n", action="store_true", help="list the jobs, enqueue none")
+    p.set_defaults(func=cmd_retry)
+
+    p = sub.add_parser("export", help="articles updated in a time range to jsonl/csv/parquet")
+    p.add_argument("--since", type=parse_when, required=True, help="2h, 7d or ISO time")
+    p.add_argument("--until", type=parse_when, help="exclusive end (default: now)")
+    p.add_argument("--domain", help="only this domain and its subdomains")
+    p.add_argument("--format", choices=["jsonl", "csv", "parquet"], default="jsonl")
+    p.add_argument("--output", "-o", help="file (default stdout; parquet needs a file)")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("demo", help="serve sample pages, ingest them end to end, print the rows")
     p.set_defaults(func=cmd_demo)

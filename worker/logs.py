@@ -10,7 +10,7 @@ from typing import Any
 
 from worker.settings import get_settings
 
-__all__ = ["configure_logging", "JsonFormatter"]
+__all__ = ["configure_logging", "JsonFormatter", "TaskContextFilter"]
 
 _RESERVED = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 
@@ -32,6 +32,29 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, ensure_ascii=False)
 
 
+class TaskContextFilter(logging.Filter):
+    """Adds ``job_id``, ``url`` and ``task`` of the Celery task running in this thread to every
+    record that does not carry them already, so each log line of a job can be found by id."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from celery import current_task
+
+        try:
+            task = current_task._get_current_object() if current_task else None
+        except Exception:  # noqa: BLE001 - logging never fails on context
+            task = None
+        request = getattr(task, "request", None)
+        args = getattr(request, "args", None)
+        if args and isinstance(args[0], dict):
+            if not hasattr(record, "job_id") and args[0].get("job_id"):
+                record.job_id = args[0]["job_id"]
+            if not hasattr(record, "url") and args[0].get("url"):
+                record.url = args[0]["url"]
+            if not hasattr(record, "task"):
+                record.task = getattr(task, "name", None)
+        return True
+
+
 def configure_logging(level: str | None = None) -> None:
     settings = get_settings()
     handler = logging.StreamHandler(sys.stderr)
@@ -39,6 +62,7 @@ def configure_logging(level: str | None = None) -> None:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.addFilter(TaskContextFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel((level or settings.log_level).upper())

@@ -119,6 +119,28 @@ class Settings(BaseSettings):
         "below the visibility timeout.",
     )
 
+    # -- operations --------------------------------------------------------------------------
+    metrics_port: int = Field(
+        default=0,
+        description="Port of a worker's Prometheus endpoint (0: off). `news-ingest worker` "
+        "running both queues serves fetch on this port and parse on the next one.",
+    )
+    metrics_addr: str = Field(
+        default="0.0.0.0", description="Address the Prometheus endpoint listens on."
+    )
+    metrics_dir: Path | None = Field(
+        default=None,
+        description="Folder for prometheus_client's multiprocess files (one subfolder per "
+        "port, emptied when the worker starts). Unset: `$NEWS_INGEST_HOME/metrics`.",
+    )
+    status_timeout: float = Field(
+        default=1.0, description="Seconds `status` waits for workers to answer."
+    )
+    redis_sentinel_master: str = Field(
+        default="mymaster",
+        description="Master name when `REDIS_URL` is a `sentinel://` URL.",
+    )
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -11,23 +11,24 @@ from __future__ import annotations
 import os
 import threading
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, case, create_engine, func, literal, select, update
+from sqlalchemy import Engine, case, create_engine, func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from schemas import ArticleRecord, IngestRequest
 from worker.errors import IngestError, TransientError
 from worker.models import Article, IngestJob
+from worker.queries import RetryFilter
 from worker.services import database_url
 from worker.settings import get_settings
 
 __all__ = [
     "get_engine", "dispose_engine", "create_jobs", "advance_job", "fail_job", "store_article",
-    "job_statuses", "recent_articles", "STATUS_RANK",
+    "job_statuses", "recent_articles", "STATUS_RANK", "retry_jobs",
 ]
 
 STATUS_RANK = {"queued": 0, "fetching": 1, "parsing": 2, "stored": 3, "failed": 3}
@@ -198,3 +199,52 @@ def recent_articles(limit: int = 20, urls: Sequence[str] | None = None) -> list[
     with get_engine().connect() as conn:
         return [dict(r._mapping) for r in conn.execute(query.with_only_columns(
             *(c for c in Article.__table__.columns if c.computed is None)))]
+
+
+# -- retry (issue 7: `news-ingest retry`) -----------------------------------------------------
+
+def retry_jobs(flt: RetryFilter,
+               publish: Callable[[list[IngestRequest]], None]) -> list[dict[str, str]]:
+    """Re-enqueue the failed jobs ``flt`` selects, as fresh jobs; returns
+    ``[{"retry_of", "job_id", "url"}]``.
+
+    In one transaction: lock the selected rows (``SKIP LOCKED``: two concurrent retries never
+    pick the same job), insert one new ``queued`` job per old one with ``meta.retry_of`` = the
+    old id, add ``meta.retried_as`` / ``meta.retried_at`` to the old row (its status stays
+    ``failed``: status only moves forward), then ``publish`` the new requests and commit. If
+    publishing fails nothing is recorded; if the commit fails after publishing, the workers
+    create the new rows themselves and the old jobs stay selectable.
+    """
+    where, params = flt.where()
+    limit = f" LIMIT {int(flt.limit)}" if flt.limit else ""
+    select_sql = text(f"SELECT id, url, source, meta FROM ingest_jobs WHERE {where} "
+                      f"ORDER BY finished_at, id{limit} FOR UPDATE SKIP LOCKED")
+    mark_sql = text("UPDATE ingest_jobs SET meta = meta || jsonb_build_object("
+                    "'retried_as', CAST(:new AS text), 'retried_at', CAST(:at AS text)) "
+                    "WHERE id = :old AND status = 'failed'")
+    now = datetime.now(UTC)
+    done: list[dict[str, str]] = []
+    try:
+        with get_engine().begin() as conn:
+            rows = conn.execute(select_sql, params).all()
+            requests: list[IngestRequest] = []
+            for row in rows:
+                meta = {k: v for k, v in (row.meta or {}).items()
+                        if k not in ("retried_as", "retried_at")}
+                request = IngestRequest(url=row.url, source=row.source,
+                                        meta={**meta, "retry_of": str(row.id)})
+                requests.append(request)
+                done.append({"retry_of": str(row.id), "job_id": request.job_id,
+                             "url": row.url})
+            if not requests:
+                return []
+            conn.execute(pg_insert(IngestJob).on_conflict_do_nothing(index_elements=["id"]), [{
+                "id": uuid.UUID(r.job_id), "url": r.url, "source": r.source,
+                "status": "queued", "meta": r.meta, "submitted_at": r.submitted_at,
+            } for r in requests])
+            conn.execute(mark_sql, [{"old": d["retry_of"], "new": d["job_id"],
+                                     "at": now.isoformat()} for d in done])
+            publish(requests)
+    except (OperationalError, DBAPIError) as exc:
+        raise _translate(exc) from exc
+    return done
