@@ -222,3 +222,82 @@ def wait_for_jobs(job_ids: list[str], timeout: float = 90) -> dict[str, dict[str
     unfinished = {j: o for j, o in outcome.items() if o.get("status") not in ("stored", "failed")}
     assert not unfinished, f"jobs did not finish in {timeout}s: {unfinished}"
     return outcome
+
+
+# -- an isolated stack for fault tests ----------------------------------------------------------
+
+class IsolatedStack:
+    """Its own embedded PostgreSQL + Redis (AOF on) under a temporary folder, migrated, so a
+    test may stop and restart them without disturbing other tests."""
+
+    def __init__(self, home: Path) -> None:
+        from worker.settings import Settings
+
+        home.chmod(0o755)
+        self.settings = Settings(DATABASE_URL=None, REDIS_URL=None, home=home)
+        self.home = home
+
+    def start(self) -> IsolatedStack:
+        from worker import services
+
+        st = services.start(self.settings)
+        assert st.database_url and st.redis_url
+        self.database_url, self.redis_url = st.database_url, st.redis_url
+        return self
+
+    def stop(self, which: tuple[str, ...] = ("postgres", "redis")) -> None:
+        from worker import services
+
+        services.stop(self.settings, which)
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return {"DATABASE_URL": self.database_url, "REDIS_URL": self.redis_url,
+                "NEWS_INGEST_FETCH_ALLOW": "127.0.0.1/32",
+                "NEWS_INGEST_RATE_LIMITS": "127.0.0.1=10000",
+                "NEWS_INGEST_LOG_LEVEL": "WARNING", **extra}
+
+    def cli(self, *args: str, stdin: bytes | None = None, timeout: float = 120,
+            **extra_env: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([sys.executable, "-m", "worker.cli", *args], input=stdin,
+                              capture_output=True, timeout=timeout, cwd=ROOT,
+                              env={**os.environ, **self.env(**extra_env)})
+
+    def sql(self, query: str, **params: Any) -> list[Any]:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.database_url)
+        try:
+            with engine.connect() as conn:
+                return list(conn.execute(text(query), params).all())
+        finally:
+            engine.dispose()
+
+
+_TOPICS = ["harbour", "railway", "library", "orchard", "festival", "reservoir", "museum",
+           "bakery", "stadium", "vineyard", "observatory", "ferry"]
+
+
+def article_html(i: int, words: int = 220) -> str:
+    """A distinct, realistic-enough article page number ``i`` (for load and fault tests)."""
+    topic = _TOPICS[i % len(_TOPICS)]
+    sentences = [
+        f"The {topic} project number {i} entered a new phase this week, officials said.",
+        f"Residents near the {topic} have followed the plans closely since they were announced.",
+        "Council members debated the budget for several hours before a narrow vote.",
+        "Engineers expect the first stage to be finished before the end of the year.",
+        f"Local businesses said the {topic} would bring more visitors to the town centre.",
+        "Critics argued that the money could have been spent on schools and clinics instead.",
+    ]
+    paragraphs = []
+    count = 0
+    k = 0
+    while count < words:
+        para = " ".join(sentences[(k + j) % len(sentences)] for j in range(3)) + f" (ref {i}-{k})"
+        paragraphs.append(f"<p>{para}</p>")
+        count += len(para.split())
+        k += 1
+    return (f'<html lang="en"><head><meta charset="utf-8"><title>Update {i} on the {topic}'
+            f'</title><meta property="article:published_time" content="2024-05-{1 + i % 28:02d}'
+            f'T10:00:00Z"></head><body><nav><a href="/">Home</a><a href="/news">News</a></nav>'
+            f'<article><h1>Update {i} on the {topic}</h1>{"".join(paragraphs)}</article>'
+            f'<footer>Copyright Example Gazette</footer></body></html>')

@@ -37,6 +37,8 @@ def _configure(sender: Celery, **_: Any) -> None:
         broker_connection_retry_on_startup=True,
         broker_transport_options={
             "visibility_timeout": settings.visibility_timeout,
+            "unacked_restore_interval": settings.redelivery_check_interval,
+            "unacked_restore_throttle": 1,
             "max_connections": max(20, settings.fetch_concurrency * 2),
             "socket_keepalive": True,
             "health_check_interval": 30,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -43,12 +44,15 @@ def _ensure_services() -> dict[str, str]:
 
 # -- migrate ----------------------------------------------------------------------------------
 
-def migrate(revision: str = "head") -> None:
+def migrate(revision: str = "head", database_url: str | None = None) -> None:
+    """``alembic upgrade`` on the configured database (or ``database_url``)."""
     from alembic import command
     from alembic.config import Config
 
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    if database_url:
+        cfg.attributes["database_url"] = database_url
     command.upgrade(cfg, revision)
 
 
@@ -220,10 +224,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     env = _ensure_services()
     if len(queues) == 1:
+        # Replace this process, so signals (SIGTERM warm shutdown) reach Celery directly.
         cmd = worker_command(queues[0], args.concurrency, args.loglevel)
         from worker.settings import child_environment
 
-        return subprocess.call(cmd, env=child_environment(**env))
+        os.execve(cmd[0], cmd, child_environment(**env))
     procs = start_workers(queues, args.concurrency, env, args.loglevel)
 
     def _forward(signum: int, _frame: Any) -> None:

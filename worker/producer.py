@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -55,11 +56,19 @@ def enqueue(urls: Iterable[str], *, source: str | None = None,
     requests = [IngestRequest(url=u, source=source, meta=dict(meta or {})) for u in valid]
     if record_jobs:
         store.create_jobs(requests)
+    sent = 0
     try:
         with app.producer_or_acquire() as producer:
             for request in requests:
                 app.send_task(FETCH_TASK_NAME, args=[request.model_dump(mode="json")],
                               queue=FETCH_QUEUE, producer=producer)
-    except KombuOperationalError as exc:
-        raise TransientError("broker_unavailable", f"could not publish: {exc}") from exc
+                sent += 1
+    except (KombuOperationalError, OSError) as exc:
+        error = TransientError("broker_unavailable", f"could not publish: {exc}")
+        if record_jobs:
+            # The caller is told these were not enqueued: close their rows accordingly.
+            for request in requests[sent:]:
+                with contextlib.suppress(Exception):
+                    store.fail_job(request, error)
+        raise error from exc
     return [r.job_id for r in requests]

@@ -316,14 +316,16 @@ def start(settings: Settings | None = None) -> EmbeddedStatus:
     return status(settings)
 
 
-def stop(settings: Settings | None = None) -> EmbeddedStatus:
+def stop(settings: Settings | None = None,
+         which: tuple[str, ...] = ("postgres", "redis")) -> EmbeddedStatus:
+    """Stop the embedded servers (both, or those named in ``which``)."""
     settings = settings or get_settings()
     home = _home(settings)
     with _locked(home):
         state = _read_state(settings)
-        if not settings.database_url:
+        if not settings.database_url and "postgres" in which:
             _stop_postgres(home)
-        if not settings.redis_url and "redis_port" in state:
+        if not settings.redis_url and "redis_port" in state and "redis" in which:
             _stop_redis(home, state["redis_port"])
     return status(settings)
 

@@ -69,6 +69,11 @@ class Settings(BaseSettings):
         description="Seconds before an unacknowledged task is redelivered; must exceed the "
         "longest task including retry countdowns.",
     )
+    redelivery_check_interval: int = Field(
+        default=30,
+        description="Seconds between a worker's sweeps for tasks whose visibility timeout "
+        "passed (a crashed worker's tasks come back within timeout + this).",
+    )
     max_deliveries: int = Field(
         default=5, description="A task delivered more often than this is failed as poison."
     )

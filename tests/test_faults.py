@@ -1,0 +1,177 @@
+"""Nothing lost, nothing doubled: real worker processes under real faults.
+
+Each test runs its own PostgreSQL and Redis (AOF on) so it can kill and restart them.
+Workers use a short visibility timeout so that tasks of a killed worker come back quickly.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.support import ROOT, HTTPTestServer, IsolatedStack, WorkerProcesses, article_html
+
+pytestmark = pytest.mark.e2e
+
+FAST_REDELIVERY = {
+    "NEWS_INGEST_VISIBILITY_TIMEOUT": "20",
+    "NEWS_INGEST_REDELIVERY_CHECK_INTERVAL": "2",
+    "NEWS_INGEST_FETCH_CONCURRENCY": "8",
+    "NEWS_INGEST_PARSE_CONCURRENCY": "2",
+    "NEWS_INGEST_FETCH_MAX_RETRIES": "8",
+}
+
+
+@pytest.fixture()
+def stack() -> IsolatedStack:
+    # Not under pytest's 0700 basetemp: as root, PostgreSQL runs as `postgres` and must reach it.
+    home = Path(tempfile.mkdtemp(prefix="news-ingest-faults-"))
+    stack = IsolatedStack(home).start()
+    from worker.cli import migrate
+
+    migrate(database_url=stack.database_url)
+    yield stack
+    stack.stop()
+    shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def pages() -> HTTPTestServer:
+    with HTTPTestServer() as server:
+        for i in range(200):
+            server.add_page(f"/a/{i}", article_html(i))
+        yield server
+
+
+def _enqueue(stack: IsolatedStack, urls: list[str]) -> list[str]:
+    proc = stack.cli("enqueue", "-", stdin="\n".join(urls).encode())
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    return [line.split("\t")[0] for line in proc.stdout.decode().splitlines()]
+
+
+def _counts(stack: IsolatedStack) -> dict[str, int]:
+    return dict(stack.sql("SELECT status, count(*) FROM ingest_jobs GROUP BY status"))
+
+
+def _wait_until(predicate, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _assert_exactly_once(stack: IsolatedStack, job_ids: list[str], urls: list[str]) -> None:
+    jobs = stack.sql("SELECT id::text, status, article_id FROM ingest_jobs")
+    assert sorted(j.id for j in jobs) == sorted(job_ids)
+    assert {j.status for j in jobs} == {"stored"}, _counts(stack)
+    articles = stack.sql("SELECT id, url FROM articles")
+    assert len(articles) == len(urls) == len({a.url for a in articles})
+    assert {j.article_id for j in jobs} == {a.id for a in articles}
+
+
+def _workers(stack: IsolatedStack, tmp: Path, **env: str) -> WorkerProcesses:
+    return WorkerProcesses(tmp, env=stack.env(**{**FAST_REDELIVERY, **env}))
+
+
+def test_sigkill_of_workers_mid_run_loses_and_doubles_nothing(stack, pages, tmp_path) -> None:
+    urls = [pages.url(f"/a/{i}") for i in range(200)]
+    workers = _workers(stack, tmp_path)
+    with workers:
+        job_ids = _enqueue(stack, urls)
+        _wait_until(lambda: _counts(stack).get("stored", 0) >= 40, 120, "40 stored")
+        for proc in workers.procs.values():
+            os.killpg(proc.pid, signal.SIGKILL)  # master and pool children, no warning
+        for proc in workers.procs.values():
+            proc.wait()
+        killed_at = _counts(stack)
+        assert killed_at.get("stored", 0) < 200, "killed too late to prove anything"
+        for queue in ("fetch", "parse"):
+            workers.start(queue)
+        workers.wait_ready()
+        _wait_until(lambda: _counts(stack).get("stored", 0) == 200, 180, "all 200 stored")
+    _assert_exactly_once(stack, job_ids, urls)
+
+
+def test_postgres_down_for_ten_seconds(stack, pages, tmp_path) -> None:
+    urls = [pages.url(f"/a/{i}") for i in range(100)]
+    with _workers(stack, tmp_path):
+        job_ids = _enqueue(stack, urls)
+        _wait_until(lambda: _counts(stack).get("stored", 0) >= 15, 120, "15 stored")
+        stack.stop(("postgres",))
+        time.sleep(10)
+        stack.start()
+        _wait_until(lambda: _counts(stack).get("stored", 0) == 100, 240, "all 100 stored")
+    _assert_exactly_once(stack, job_ids, urls)
+
+
+PRODUCER = """
+import sys
+from worker import enqueue
+for url in sys.stdin.read().split():
+    try:
+        print(enqueue([url], record_jobs=False)[0], url, flush=True)
+    except Exception as exc:
+        print("ERR", url, type(exc).__name__, flush=True)
+"""
+
+
+def test_redis_restart_keeps_every_acknowledged_enqueue(stack, pages, tmp_path) -> None:
+    urls = [pages.url(f"/a/{i}") for i in range(150)]
+    with _workers(stack, tmp_path):
+        producer = subprocess.Popen(
+            [sys.executable, "-c", PRODUCER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, cwd=ROOT, env={**os.environ, **stack.env()})
+        assert producer.stdin is not None and producer.stdout is not None
+        producer.stdin.write("\n".join(urls).encode())
+        producer.stdin.close()
+        time.sleep(1.0)
+        stack.stop(("redis",))  # SHUTDOWN: AOF flushed, as `docker restart` does
+        time.sleep(2)
+        stack.start()
+        lines = producer.stdout.read().decode().splitlines()
+        assert producer.wait(120) == 0
+        acknowledged = {line.split()[0]: line.split()[1] for line in lines
+                        if not line.startswith("ERR")}
+        assert len(acknowledged) >= 100, lines[-5:]
+
+        def landed() -> bool:
+            done = stack.sql("SELECT count(*) FROM ingest_jobs WHERE status = 'stored' "
+                             "AND id::text = ANY(:ids)", ids=list(acknowledged))
+            return int(done[0][0]) == len(acknowledged)
+
+        _wait_until(landed, 240, "every acknowledged URL stored")
+    stored = {r.url for r in stack.sql("SELECT url FROM articles")}
+    assert set(acknowledged.values()) <= stored
+
+
+def test_sigterm_warm_shutdown_finishes_or_redelivers(stack, pages, tmp_path) -> None:
+    slow = HTTPTestServer()
+    with slow:
+        from tests.support import Response
+
+        for i in range(60):
+            slow.add(f"/s/{i}", Response(200, article_html(1000 + i).encode(), delay=0.4))
+        urls = [slow.url(f"/s/{i}") for i in range(60)]
+        workers = _workers(stack, tmp_path)
+        with workers:
+            job_ids = _enqueue(stack, urls)
+            _wait_until(lambda: _counts(stack).get("stored", 0) >= 10, 120, "10 stored")
+            for proc in workers.procs.values():
+                proc.send_signal(signal.SIGTERM)
+            for proc in workers.procs.values():
+                assert proc.wait(60) in (0, -signal.SIGTERM)
+            for queue in ("fetch", "parse"):
+                workers.start(queue)
+            workers.wait_ready()
+            _wait_until(lambda: _counts(stack).get("stored", 0) == 60, 180, "all 60 stored")
+    _assert_exactly_once(stack, job_ids, urls)
