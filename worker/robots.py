@@ -304,9 +304,8 @@ class Robots:
             elif exc.reason in ("http_404", "http_410", "http_4xx") or \
                     exc.reason in _ALLOW_ALL_ON_ERROR:
                 entry = RobotsFile("allow_all")
-            else:  # blocked_address, blocked_port, dns_error, invalid_url ...
-                raise type(exc)(exc.reason, f"fetching robots.txt: {exc.message}",
-                                http_status=exc.http_status) from exc
+            else:  # blocked_address, blocked_port, dns_error ...: about the host, not robots
+                raise
         self.cache.set(_KEY_PREFIX + origin_of(url), entry.dumps(), ttl)
         log.info("robots.txt fetched", extra={"url": target, "state": entry.state})
         return entry
