@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,6 +20,19 @@ channel had silted up faster than predicted, changing the safe passage times for
 <p>Pilots said the change would add about an hour of waiting time for the biggest container
 ships, which can only enter the port within two hours either side of high water.</p>
 </article></body></html>"""
+
+
+@pytest.fixture(autouse=True)
+def local_server_allowed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This process fetches from the local test server: open the guard and the rate for it."""
+    from worker.settings import reset_settings
+
+    monkeypatch.setenv("NEWS_INGEST_FETCH_ALLOW", "127.0.0.1/32")
+    monkeypatch.setenv("NEWS_INGEST_RATE_LIMITS", "127.0.0.1=10000")
+    reset_settings()
+    yield
+    monkeypatch.undo()
+    reset_settings()
 
 
 @pytest.fixture()

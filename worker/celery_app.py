@@ -9,6 +9,7 @@ stored: every outcome is recorded in PostgreSQL (``ingest_jobs``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from celery import Celery
@@ -24,15 +25,33 @@ FETCH_QUEUE = "fetch"
 PARSE_QUEUE = "parse"
 QUEUES = (FETCH_QUEUE, PARSE_QUEUE)
 
-app = Celery("news_ingest", include=["worker.tasks"])
+
+class _LazyConfig(Mapping[str, Any]):
+    """Celery configuration built from the settings on first use, so that importing the app
+    never needs a running server (the broker URL may come from the embedded services)."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, Any] | None = None
+
+    def _get(self) -> dict[str, Any]:
+        if self._values is None:
+            self._values = build_config()
+        return self._values
+
+    def __getitem__(self, key: str) -> Any:
+        return self._get()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
 
 
-@app.on_configure.connect
-def _configure(sender: Celery, **_: Any) -> None:
-    """Resolve URLs lazily, so importing the app never needs a running server."""
+def build_config() -> dict[str, Any]:
     settings = get_settings()
     exchange = Exchange("news_ingest", type="direct")
-    sender.conf.update(
+    return dict(
         broker_url=redis_url(settings),
         broker_connection_retry_on_startup=True,
         broker_transport_options={
@@ -67,8 +86,10 @@ def _configure(sender: Celery, **_: Any) -> None:
         enable_utc=True,
         timezone="UTC",
     )
-    if sender.conf.broker_url.startswith("sentinel://"):  # issue 7: Redis Sentinel broker
-        sender.conf.broker_transport_options["master_name"] = settings.redis_sentinel_master
+
+
+app = Celery("news_ingest", include=["worker.tasks"])
+app.config_from_object(_LazyConfig())
 
 
 @setup_logging.connect

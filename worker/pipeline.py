@@ -88,10 +88,10 @@ def fetch_stage(request: IngestRequest, hand_over: Callable[[IngestRequest], Non
         return "skipped"
     prepare(robots.settings)
     try:
-        url: str | None = validate_url(request.url)
-    except PermanentError:
-        url = None  # recorded as invalid_url by the fetch below
-    if url is not None:
+        url = validate_url(request.url)
+    except PermanentError as exc:
+        return _failed_before_fetch(request, exc)
+    if url:
         if robots.settings.robots_enabled and robots.cached(url) is None:
             _wait_turn(url, robots, slot)  # the robots.txt request is a request too
             slot = None

@@ -15,6 +15,8 @@ delivery counter is keyed on the throttle count too).
 from __future__ import annotations
 
 import logging
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from celery import Task
@@ -28,6 +30,7 @@ from worker.celery_app import FETCH_QUEUE, PARSE_QUEUE, app
 from worker.errors import PermanentError, TransientError
 from worker.ratelimit import Throttled
 from worker.settings import get_settings
+from worker.urls import MAX_URL_LENGTH
 
 __all__ = ["fetch_task", "parse_task"]
 
@@ -56,10 +59,34 @@ class IngestTask(Task):  # type: ignore[misc]
 
 
 def _request(raw: Any) -> IngestRequest:
+    """Validate a message; an invalid one that names its job is recorded as failed."""
     try:
         return IngestRequest.model_validate(raw)
     except ValidationError as exc:
-        raise PermanentError("invalid_message", f"not an IngestRequest v1: {exc}") from exc
+        fields = {str(err["loc"][0]) for err in exc.errors() if err["loc"]}
+        url_only = fields == {"url"} and isinstance(raw, dict) and isinstance(raw["url"], str)
+        reason = "invalid_url" if url_only else "invalid_message"
+        bad = ", ".join(sorted(fields))
+        error = PermanentError(reason, f"not a valid IngestRequest v1 ({bad})")
+        salvaged = _salvage(raw)
+        if salvaged is not None:
+            pipeline.record_failure(salvaged, error)
+        raise error from exc
+
+
+def _salvage(raw: Any) -> IngestRequest | None:
+    """The job id and URL of an invalid message, when it has them, to record its failure."""
+    if not isinstance(raw, dict):
+        return None
+    try:
+        job_id = str(uuid.UUID(str(raw.get("job_id"))))
+    except ValueError:
+        return None
+    url = raw.get("url")
+    return IngestRequest.model_construct(
+        v=1, job_id=job_id, url=str(url)[:MAX_URL_LENGTH] if url is not None else "",
+        source=str(raw["source"])[:200] if raw.get("source") else None,
+        submitted_at=datetime.now(UTC), meta={})
 
 
 def _too_many_deliveries(task: Task, request: IngestRequest, throttles: int = 0) -> bool:

@@ -58,6 +58,9 @@ def _idna(host: str) -> str:
     if host.startswith("["):
         return host
     if all(ord(c) < 128 for c in host):
+        for label in host.split("."):
+            if label.lower().startswith("xn--"):
+                label.encode("ascii").decode("idna")  # raises UnicodeError when malformed
         return host.lower()
     return ".".join(
         label.encode("idna").decode("ascii") if label else label
