@@ -65,7 +65,7 @@ from worker.dates import date_from_url, parse_date, plausible
 from worker.errors import PermanentError
 from worker.metadata import Candidate, PageMetadata, extract_metadata
 from worker.parse import EXTRACTOR_NAME, ParsedPage, parse_html
-from worker.urls import domain_of, normalize_url
+from worker.urls import article_identity, domain_of
 
 __all__ = ["build_record", "extract_record", "clean_text", "content_hash", "clean_authors",
            "clean_body", "choose_body", "detect_language"]
@@ -533,7 +533,7 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
     images = _dedupe(images)[:_MAX_IMAGES]
 
     return ArticleRecord(
-        url=normalize_url(base),
+        url=article_identity(base, canonical),
         final_url=final_url,
         canonical_url=canonical,
         domain=domain_of(base),

@@ -8,6 +8,7 @@ their normalised URL, job rows are upserted on their id and only ever move forwa
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import uuid
@@ -15,16 +16,17 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, case, create_engine, func, literal, select, text, update
+from sqlalchemy import Connection, Engine, case, create_engine, func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from schemas import ArticleRecord, IngestRequest
-from worker.errors import IngestError, TransientError
-from worker.models import Article, IngestJob
+from worker.errors import IngestError, PermanentError, TransientError
+from worker.models import Article, ArticleURL, ArticleVersion, IngestJob
 from worker.queries import RetryFilter
 from worker.services import database_url
 from worker.settings import get_settings
+from worker.urls import normalize_url
 
 __all__ = [
     "get_engine", "dispose_engine", "create_jobs", "advance_job", "fail_job", "store_article",
@@ -32,9 +34,15 @@ __all__ = [
 ]
 
 STATUS_RANK = {"queued": 0, "fetching": 1, "parsing": 2, "stored": 3, "failed": 3}
+# The columns an ArticleRecord fills (the generated `search` column is never written; the
+# bookkeeping columns version/last_seen_at/seen_count/duplicate_of are the store's own).
 _ARTICLE_COLUMNS = [c.name for c in Article.__table__.columns
-                    if c.name not in ("id", "first_seen_at", "updated_at")
-                    and c.computed is None]  # issue 7: generated `search` is never written
+                    if c.name in ArticleRecord.model_fields and c.computed is None]
+_VERSIONED_COLUMNS = [c.name for c in ArticleVersion.__table__.columns
+                      if c.name not in ("id", "article_id", "superseded_at")]
+# Bodies shorter than this are too generic (cookie walls, "page not found") to call two
+# articles duplicates of each other.
+DUPLICATE_MIN_WORDS = 30
 
 _engine_lock = threading.Lock()
 _engine: tuple[int, Engine] | None = None
@@ -141,40 +149,104 @@ def fail_job(request: IngestRequest, error: IngestError, **fields: Any) -> bool:
 
 def store_article(request: IngestRequest, record: ArticleRecord,
                   **job_fields: Any) -> int | None:
-    """Upsert the article and mark the job stored, in one transaction. Returns the article id
-    (None when the job had already finished: a redelivery)."""
+    """Store an article and mark its job stored, in one transaction.
+
+    - The article is found by any URL it was reached by (``article_urls``: the requested URL,
+      the final URL after redirects and its identity ``record.url``, normalised), else by
+      its identity; a new one is inserted otherwise (and linked as ``duplicate_of`` an older
+      article with the same body under another URL).
+    - A known article whose content (body hash or title) changed gets the new content, its ``version`` goes up and
+      the previous content is kept in ``article_versions``; unchanged content only records
+      that it was seen (``last_seen_at``, ``seen_count``).
+    - Returns the article id, or None when the job had already finished (a redelivery).
+    """
     now = datetime.now(UTC)
+    job_id = uuid.UUID(request.job_id)
+    aliases = sorted(_aliases(request, record))
     row = record.model_dump(include=set(_ARTICLE_COLUMNS))
-    base = pg_insert(Article).values(**row, first_seen_at=now, updated_at=now)
-    stmt = base.on_conflict_do_update(
-        index_elements=["url"],
-        set_={**{c: base.excluded[c] for c in _ARTICLE_COLUMNS if c != "url"},
-              "updated_at": now},
-    ).returning(Article.id)
-    job_update = (
-        update(IngestJob)
-        .where(IngestJob.id == uuid.UUID(request.job_id), _rank_expr() < 3)
-        .values(status="stored", finished_at=now, updated_at=now, reason=None, error=None,
-                **job_fields)
-    )
     try:
         with get_engine().begin() as conn:
-            article_id = conn.execute(stmt).scalar_one()
-            done = conn.execute(job_update.values(article_id=article_id))
-            if done.rowcount == 0:
-                # The job row is missing (producer without a database) or already finished.
-                exists = conn.execute(select(IngestJob.status).where(
-                    IngestJob.id == uuid.UUID(request.job_id))).first()
-                if exists is not None:
-                    return None
+            status = conn.execute(select(IngestJob.status).where(IngestJob.id == job_id)
+                                  .with_for_update()).scalar()
+            if status in ("stored", "failed"):
+                return None
+            article_id = _upsert_article(conn, row, aliases, now)
+            conn.execute(
+                pg_insert(ArticleURL)
+                .values([{"url": u, "article_id": article_id, "first_seen_at": now,
+                          "last_seen_at": now} for u in aliases])
+                .on_conflict_do_update(index_elements=["url"], set_={
+                    "last_seen_at": now, "seen_count": ArticleURL.seen_count + 1})
+            )
+            values = {"status": "stored", "finished_at": now, "updated_at": now,
+                      "reason": None, "error": None, "article_id": article_id, **job_fields}
+            if status is None:  # a producer without database access: the row is created here
                 conn.execute(pg_insert(IngestJob).values(
-                    id=uuid.UUID(request.job_id), url=request.url, source=request.source,
-                    meta=request.meta, submitted_at=request.submitted_at, status="stored",
-                    finished_at=now, updated_at=now, article_id=article_id, attempts=1,
-                    **job_fields).on_conflict_do_nothing(index_elements=["id"]))
-            return int(article_id)
+                    id=job_id, url=request.url, source=request.source, meta=request.meta,
+                    submitted_at=request.submitted_at, attempts=1, **values,
+                ).on_conflict_do_nothing(index_elements=["id"]))
+            else:
+                conn.execute(update(IngestJob).where(IngestJob.id == job_id).values(**values))
+            return article_id
     except (OperationalError, DBAPIError) as exc:
         raise _translate(exc) from exc
+
+
+def _aliases(request: IngestRequest, record: ArticleRecord) -> set[str]:
+    urls = {record.url}
+    for candidate in (request.url, record.final_url):
+        if candidate:
+            with contextlib.suppress(PermanentError):
+                urls.add(normalize_url(candidate))
+    return urls
+
+
+def _upsert_article(conn: Connection, row: dict[str, Any], aliases: list[str],
+                    now: datetime) -> int:
+    known = (select(ArticleURL.article_id).where(ArticleURL.url.in_(aliases))
+             .scalar_subquery())
+    find = (select(Article.id, Article.content_hash, Article.title)
+            .where((Article.id.in_(known)) | (Article.url == row["url"]))
+            .order_by(Article.id).limit(1).with_for_update())
+    existing = conn.execute(find).first()
+    if existing is None:
+        inserted = conn.execute(
+            pg_insert(Article).values(**row, first_seen_at=now, updated_at=now,
+                                      last_seen_at=now)
+            .on_conflict_do_nothing(index_elements=["url"]).returning(Article.id)
+        ).scalar()
+        if inserted is not None:
+            _link_duplicate(conn, int(inserted), row)
+            return int(inserted)
+        existing = conn.execute(find).first()  # a concurrent insert won the race
+        assert existing is not None
+    article_id = int(existing.id)
+    if (existing.content_hash, existing.title) == (row["content_hash"], row["title"]):
+        conn.execute(update(Article).where(Article.id == article_id).values(
+            last_seen_at=now, seen_count=Article.seen_count + 1))
+        return article_id
+    conn.execute(pg_insert(ArticleVersion).from_select(
+        _VERSIONED_COLUMNS + ["article_id", "superseded_at"],
+        select(*[getattr(Article, c) for c in _VERSIONED_COLUMNS], Article.id,
+               literal(now)).where(Article.id == article_id),
+    ).on_conflict_do_nothing())
+    changes = {k: v for k, v in row.items() if k != "url"}
+    conn.execute(update(Article).where(Article.id == article_id).values(
+        **changes, version=Article.version + 1, updated_at=now, last_seen_at=now,
+        seen_count=Article.seen_count + 1))
+    return article_id
+
+
+def _link_duplicate(conn: Connection, article_id: int, row: dict[str, Any]) -> None:
+    if not row.get("content_hash") or row.get("word_count", 0) < DUPLICATE_MIN_WORDS:
+        return
+    original = conn.execute(
+        select(func.min(Article.id)).where(Article.content_hash == row["content_hash"],
+                                           Article.id != article_id)
+    ).scalar()
+    if original is not None:
+        conn.execute(update(Article).where(Article.id == article_id)
+                     .values(duplicate_of=original))
 
 
 def job_statuses(job_ids: Iterable[str]) -> dict[str, dict[str, Any]]:

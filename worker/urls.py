@@ -6,7 +6,8 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsp
 
 from worker.errors import PermanentError
 
-__all__ = ["normalize_url", "validate_url", "domain_of", "MAX_URL_LENGTH"]
+__all__ = ["normalize_url", "validate_url", "domain_of", "article_identity", "trusted_canonical",
+           "MAX_URL_LENGTH"]
 
 MAX_URL_LENGTH = 4096
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -97,3 +98,40 @@ def domain_of(url: str) -> str:
     """Host of a URL without ``www.``, lower-cased (the ``articles.domain`` column)."""
     host = (urlsplit(url).hostname or "").lower().rstrip(".")
     return host[4:] if host.startswith("www.") else host
+
+
+def _site(host: str) -> str:
+    host = host.lower().rstrip(".")
+    for prefix in ("www.", "m.", "amp.", "mobile."):
+        if host.startswith(prefix):
+            return host[len(prefix):]
+    return host
+
+
+def trusted_canonical(page_url: str, canonical: str | None) -> str | None:
+    """The page's canonical URL, normalised, when it can be trusted as the article identity.
+
+    Trusted: a valid http(s) URL on the same site as the page (``www.``/``m.``/``amp.``
+    variants and subdomains count as the same site), and not the site's home page when the
+    page itself is not (a common misconfiguration that would merge every article into one).
+    """
+    if not canonical:
+        return None
+    try:
+        canon = normalize_url(canonical)
+        page = normalize_url(page_url)
+    except PermanentError:
+        return None
+    c, p = urlsplit(canon), urlsplit(page)
+    c_site, p_site = _site(c.hostname or ""), _site(p.hostname or "")
+    same_site = c_site == p_site or c_site.endswith("." + p_site) or p_site.endswith("." + c_site)
+    if not same_site:
+        return None
+    if c.path in ("", "/") and not c.query and p.path not in ("", "/"):
+        return None
+    return canon
+
+
+def article_identity(page_url: str, canonical: str | None = None) -> str:
+    """The ``articles.url`` of a page: its trusted canonical URL, else its own normalised URL."""
+    return trusted_canonical(page_url, canonical) or normalize_url(page_url)
