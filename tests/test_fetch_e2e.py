@@ -197,7 +197,7 @@ def test_robots_disallow_and_crawl_delay_through_workers(
     assert "/private/memo" not in server.hits
     pages = recorder.times("/news/")
     gaps = [b - a for a, b in zip(pages, pages[1:], strict=False)]
-    assert min(gaps) >= 1.45, gaps  # Crawl-delay 1.5 s, not the default 1 s
+    assert min(gaps) >= 1.35, gaps  # Crawl-delay 1.5 s, not the default 1 s (server clock)
     assert all(_job(db, i)["attempts"] == 1 for i in ids)
 
 
@@ -234,7 +234,7 @@ def test_two_fetch_workers_together_hold_the_per_host_rate(
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
     # default: 1 request/s per host (turns are granted on the Redis clock; the server's clock
     # also sees the time between a granted turn and its request arriving)
-    assert len(times) == 7 and min(gaps) >= 0.9, gaps
+    assert len(times) == 7 and min(gaps) >= 0.85, gaps
     assert (times[-1] - times[0]) / (len(times) - 1) >= 0.98
     agents = {agent for _, _, agent in recorder.requests}
     assert len(agents) == 2, agents  # both workers fetched

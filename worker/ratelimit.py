@@ -34,8 +34,8 @@ EARLY_TOLERANCE = 0.02  # seconds a request may start before its slot (timer jit
 _MIN_KEY_TTL = 3600
 
 # KEYS[1]: the host's hash. ARGV: interval, slot (-1: none), max_ahead, tolerance,
-# grace, key ttl. Returns {go (0/1), wait seconds, slot (-1: none)} as strings (Lua numbers
-# would be truncated to integers on the way out).
+# grace, key ttl. Returns {go (0/1), wait seconds (or, on go, the Redis time of the grant),
+# slot (-1: none)} as strings (Lua numbers would be truncated to integers on the way out).
 _SCRIPT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
@@ -57,7 +57,7 @@ if now + eps >= ready and (claimed or now + eps >= horizon) then
   if last + interval > horizon then horizon = last + interval end
   redis.call('HSET', KEYS[1], 'last', tostring(last), 'horizon', tostring(horizon))
   redis.call('EXPIRE', KEYS[1], tonumber(ARGV[6]))
-  return {'1', '0', '-1'}
+  return {'1', tostring(now), '-1'}
 end
 local at = math.max(horizon, ready, now)
 if at - now > max_ahead then
@@ -117,8 +117,9 @@ class RateLimiter:
         self._client = client
         self._script = client.register_script(_SCRIPT)
 
-    def acquire(self, host: str, interval: float, *, slot: float | None = None) -> None:
-        """Return when a request to ``host`` may go now; else raise :class:`Throttled`."""
+    def acquire(self, host: str, interval: float, *, slot: float | None = None) -> float:
+        """Return (the Redis clock's time of the grant) when a request to ``host`` may go now;
+        else raise :class:`Throttled`."""
         host = host.lower().rstrip(".")
         max_ahead = max(0.0, self.settings.rate_limit_max_wait)
         ttl = int(max(_MIN_KEY_TTL, 2 * max_ahead, 10 * interval))
@@ -131,6 +132,6 @@ class RateLimiter:
         except redis.RedisError as exc:
             raise TransientError("broker_unavailable", f"rate limiter: Redis: {exc}") from exc
         if int(go):
-            return
+            return float(wait)
         reserved_at = float(reserved)
         raise Throttled(host, float(wait), None if reserved_at < 0 else reserved_at)
