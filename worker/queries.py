@@ -74,6 +74,14 @@ def queue_depths(queues: Sequence[str] | None = None, unacked_scan_limit: int = 
     return out
 
 
+_POOLS = {"thread": "threads"}
+
+
+def _pool_module(pool: dict[str, Any]) -> str:
+    """``celery.concurrency.prefork:TaskPool`` → ``prefork``."""
+    return str(pool.get("implementation", "")).split(":", 1)[0].rsplit(".", 1)[-1]
+
+
 def workers_online(timeout: float | None = None) -> list[dict[str, Any]]:
     """Workers answering a broadcast within ``timeout`` seconds: name, queues, pool,
     concurrency, tasks running now and tasks done since start."""
@@ -90,8 +98,7 @@ def workers_online(timeout: float | None = None) -> list[dict[str, Any]]:
         workers.append({
             "name": name,
             "queues": sorted(q.get("name", "") for q in queues.get(name, [])),
-            "pool": str(pool.get("implementation", "")).rsplit(":", 1)[-1]
-            .rsplit(".", 1)[-1],
+            "pool": _POOLS.get(_pool_module(pool), _pool_module(pool)),
             "concurrency": pool.get("max-concurrency"),
             "active": len(active.get(name, [])),
             "processed": sum((info.get("total") or {}).values()),
