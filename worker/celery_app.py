@@ -61,6 +61,7 @@ def build_config() -> dict[str, Any]:
             "max_connections": max(20, settings.fetch_concurrency * 2),
             "socket_keepalive": True,
             "health_check_interval": 30,
+            **_sentinel_options(settings),  # issue 7: Redis Sentinel broker URLs
         },
         broker_pool_limit=max(10, settings.fetch_concurrency),
         task_serializer="json",
@@ -86,6 +87,13 @@ def build_config() -> dict[str, Any]:
         enable_utc=True,
         timezone="UTC",
     )
+
+
+def _sentinel_options(settings: Any) -> dict[str, Any]:
+    """kombu's sentinel transport needs the master's name (``REDIS_URL=sentinel://...``)."""
+    if redis_url(settings).startswith("sentinel://"):
+        return {"master_name": settings.redis_sentinel_master}
+    return {}
 
 
 app = Celery("news_ingest", include=["worker.tasks"])

@@ -13,6 +13,8 @@ import threading
 import zlib
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
 
 import redis
 
@@ -38,14 +40,32 @@ class FetchedPage:
     redirects: list[str] = field(default_factory=list)
 
 
+def _connect(url: str) -> redis.Redis:
+    options: dict[str, Any] = {"socket_timeout": 10, "socket_connect_timeout": 5,
+                               "health_check_interval": 30, "retry_on_timeout": True}
+    if not url.startswith("sentinel://"):
+        return redis.Redis.from_url(url, **options)
+    # Redis Sentinel, kombu's URL form: sentinel://[:password@]host:port[;sentinel://...][/db]
+    from redis.sentinel import Sentinel
+
+    nodes, password, db = [], None, 0
+    for part in url.split(";"):
+        u = urlsplit(part.strip())
+        nodes.append((u.hostname or "localhost", u.port or 26379))
+        password = password or u.password
+        if u.path.strip("/"):
+            db = int(u.path.strip("/"))
+    sentinel = Sentinel(nodes, socket_timeout=5, socket_connect_timeout=5)
+    return sentinel.master_for(get_settings().redis_sentinel_master, db=db, password=password,
+                               **options)
+
+
 def redis_client() -> redis.Redis:
     """One connection pool per process (re-created after fork)."""
     global _client
     with _lock:
         if _client is None or _client[0] != os.getpid():
-            _client = (os.getpid(), redis.Redis.from_url(
-                redis_url(), socket_timeout=10, socket_connect_timeout=5,
-                health_check_interval=30, retry_on_timeout=True))
+            _client = (os.getpid(), _connect(redis_url()))
         return _client[1]
 
 
