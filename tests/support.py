@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -195,7 +197,8 @@ class WorkerProcesses:
     def stop(self, timeout: float = 30) -> None:
         for proc in self.procs.values():
             if proc.poll() is None:
-                proc.terminate()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGTERM)  # the worker and its pool children
         deadline = time.monotonic() + timeout
         for proc in self.procs.values():
             try:

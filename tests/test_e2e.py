@@ -92,7 +92,8 @@ def test_article_stored_field_by_field(site, workers: WorkerProcesses, db) -> No
     assert row["word_count"] == len(row["text"].split())
     assert row["content_hash"] and len(row["content_hash"]) == 64
     assert row["http_status"] == 200
-    assert row["extractor"].startswith("newspaper3k/")
+    assert row["extractor"].split("/")[0] in {"newspaper3k", "trafilatura"}
+    assert row["provenance"]["text"] == row["extractor"]
     assert before <= row["fetched_at"] <= datetime.now(UTC)
     assert row["first_seen_at"] <= row["updated_at"]
     job = _job(db, job_id)

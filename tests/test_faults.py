@@ -115,9 +115,10 @@ def test_postgres_down_for_ten_seconds(stack, pages, tmp_path) -> None:
 
 
 PRODUCER = """
-import sys
+import sys, time
 from worker import enqueue
 for url in sys.stdin.read().split():
+    time.sleep(0.02)  # spread the enqueues across the Redis restart
     try:
         print(enqueue([url], record_jobs=False)[0], url, flush=True)
     except Exception as exc:

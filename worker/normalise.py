@@ -339,6 +339,16 @@ def clean_body(text: str) -> str:
     return "\n\n".join(out)
 
 
+def drop_leading_title(text: str, title: str | None) -> str:
+    """Remove a first paragraph that only repeats the headline (extractors keep the <h1>)."""
+    if not text or not title:
+        return text
+    first, _, rest = text.partition("\n\n")
+    if " ".join(first.casefold().split()) == " ".join(title.casefold().split()):
+        return rest
+    return text
+
+
 def choose_body(newspaper_text: str, second_text: str) -> tuple[str, str]:
     """Pick the body: returns (text, "newspaper3k" | "trafilatura").
 
@@ -484,7 +494,7 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
     # body
     second = second_opinion(page.doc, base, page.text or "")
     body, chosen = choose_body(page.text or "", second)
-    text = clean_body(body)
+    text = drop_leading_title(clean_body(body), title)
     extractor = EXTRACTOR_NAME if chosen == "newspaper3k" else SECOND_EXTRACTOR_NAME
     prov["text"] = extractor
 
