@@ -1,0 +1,371 @@
+"""Pipeline benchmark: the real stack end to end, against the parse ceiling of this host.
+
+Usage::
+
+    .venv/bin/python bench/pipeline.py [--urls 2000] [--latency-ms 300] [--parse-workers N]
+                                       [--fetch-concurrency 100] [--corpus DIR]
+
+What it does, in one run:
+
+1. starts its own PostgreSQL and Redis (the embedded servers, under a temporary folder),
+   migrated with Alembic;
+2. serves real pages (``../shared/corpus/web-eval``; generated article pages when that is
+   absent) from a threaded HTTP server on 127.0.0.1 that answers every request after
+   ``--latency-ms``;
+3. starts one fetch worker (threads, ``--fetch-concurrency``) and one parse worker (prefork,
+   ``--parse-workers`` processes, default one per core) as real ``news-ingest worker``
+   processes;
+4. enqueues ``--urls`` distinct URLs through :func:`worker.enqueue` in batches and waits until
+   every job is stored or failed, sampling the RSS of every worker process;
+5. measures the parse ceiling: plain newspaper3k (``worker.parse.parse_html``) over the same
+   pages in as many processes as there are parse workers, and the cost per page of our full
+   parse + normalise next to raw newspaper3k's, in one process.
+
+It prints end-to-end pages/s, the enqueue rate, p50/p95 time from enqueue to stored row, peak
+RSS per worker process and its growth between the first and the last 1,000 pages, the parse
+ceiling, and last ``ratio_to_parse_ceiling=<x>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import multiprocessing
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "web-eval"
+
+
+# -- pages --------------------------------------------------------------------------------------
+
+def load_pages(corpus: Path, limit: int) -> list[bytes]:
+    """Raw page bytes: the corpus pages (cycled when fewer than needed) or generated ones."""
+    pages_dir = corpus / "pages"
+    if pages_dir.is_dir():
+        files = sorted(pages_dir.glob("*.html.gz"))
+        return [gzip.decompress(f.read_bytes()) for f in files[:limit]]
+    return [generated_page(i).encode() for i in range(min(limit, 500))]
+
+
+def generated_page(i: int) -> str:
+    paragraphs = "".join(
+        f"<p>Paragraph {k} of story {i}: the council met again on Tuesday to discuss the "
+        f"budget for the new library, the harbour works and the tram line, and residents "
+        f"asked questions about noise, parking and the timetable for item {k}.</p>"
+        for k in range(25))
+    nav = "".join(f'<a href="/section/{k}">Section {k}</a>' for k in range(40))
+    return (f"<html lang='en'><head><title>Story {i}</title>"
+            f"<meta property='article:published_time' content='2024-05-01T10:00:00Z'>"
+            f"</head><body><nav>{nav}</nav><article><h1>Story {i}</h1>{paragraphs}</article>"
+            f"<footer>Example Gazette</footer></body></html>")
+
+
+class LatencyServer:
+    """Serves page i at /p/<i> after a fixed latency; robots.txt is absent (404)."""
+
+    def __init__(self, pages: list[bytes], latency: float) -> None:
+        self.hits = 0
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server API
+                server.hits += 1
+                time.sleep(latency)
+                body, status = b"not found", 404
+                if self.path.startswith("/p/"):
+                    index = int(self.path.split("/")[2])
+                    body, status = pages[index % len(pages)], 200
+                self.send_response(status)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 2048
+            daemon_threads = True
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
+        self.port = int(self.httpd.server_address[1])
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+# -- the parse ceiling ----------------------------------------------------------------------------
+
+def _decode(raw: bytes) -> str:
+    from worker.charset import decode_html
+
+    try:
+        return decode_html(raw)[0]
+    except Exception:  # noqa: BLE001 - a page the pipeline would fail on is skipped here too
+        return ""
+
+
+def _raw_newspaper(html: str) -> None:
+    from worker.errors import IngestError
+    from worker.parse import parse_html
+
+    with contextlib.suppress(IngestError):
+        parse_html(html, "https://example.org/article")
+
+
+def _ours(html: str) -> None:
+    from worker.errors import IngestError
+    from worker.normalise import extract_record
+
+    with contextlib.suppress(IngestError):
+        extract_record(html, url="https://example.org/article")
+
+
+def _time_many(htmls: list[str]) -> float:
+    started = time.perf_counter()
+    for html in htmls:
+        _raw_newspaper(html)
+    return time.perf_counter() - started
+
+
+def parse_ceiling(htmls: list[str], processes: int) -> float:
+    """Pages/s of plain newspaper3k over ``htmls`` in ``processes`` processes."""
+    chunks = [htmls[i::processes] for i in range(processes)]
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(processes) as pool:
+        pool.map(_raw_newspaper, htmls[:processes])  # warm up imports in every process
+        started = time.perf_counter()
+        pool.map(_time_many, chunks)
+        elapsed = time.perf_counter() - started
+    return len(htmls) / elapsed
+
+
+def per_page_ms(htmls: list[str]) -> tuple[float, float]:
+    """Median ms/page of raw newspaper3k and of our parse + normalise, interleaved."""
+    raw, ours = [], []
+    for html in htmls:
+        for fn, out in ((_raw_newspaper, raw), (_ours, ours)):
+            started = time.perf_counter()
+            fn(html)
+            out.append((time.perf_counter() - started) * 1000)
+    return statistics.median(raw), statistics.median(ours)
+
+
+# -- the stack ----------------------------------------------------------------------------------
+
+def rss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def process_tree(root: int) -> list[int]:
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            children = []
+        todo.extend(int(c) for c in children)
+    return out
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--urls", type=int, default=2000)
+    parser.add_argument("--latency-ms", type=float, default=300)
+    parser.add_argument("--parse-workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--fetch-concurrency", type=int, default=100)
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--ceiling-pages", type=int, default=400,
+                        help="pages used for the parse ceiling and ms/page")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary stack folder")
+    args = parser.parse_args()
+
+    raw_pages = load_pages(args.corpus, args.urls)
+    source = "web-eval corpus" if (args.corpus / "pages").is_dir() else "generated pages"
+    print(f"pages: {len(raw_pages)} distinct ({source}), {args.urls} URLs, "
+          f"latency {args.latency_ms:g} ms, parse workers {args.parse_workers}, "
+          f"fetch concurrency {args.fetch_concurrency}", flush=True)
+
+    home = Path(tempfile.mkdtemp(prefix="news-ingest-bench-"))
+    home.chmod(0o755)
+    from worker import services
+    from worker.settings import Settings
+
+    stack_settings = Settings(DATABASE_URL=None, REDIS_URL=None, home=home)
+    st = services.start(stack_settings)
+    assert st.database_url and st.redis_url
+    env = {
+        "DATABASE_URL": st.database_url, "REDIS_URL": st.redis_url,
+        "NEWS_INGEST_FETCH_ALLOW": "127.0.0.1/32",
+        "NEWS_INGEST_RATE_LIMITS": "127.0.0.1=100000",
+        "NEWS_INGEST_FETCH_CONCURRENCY": str(args.fetch_concurrency),
+        "NEWS_INGEST_PARSE_CONCURRENCY": str(args.parse_workers),
+        "NEWS_INGEST_LOG_LEVEL": "WARNING",
+        "NEWS_INGEST_DB_POOL_SIZE": "4",
+        "NEWS_INGEST_DB_MAX_OVERFLOW": "8",
+    }
+    # This process is a producer of that stack too.
+    os.environ.update(env)
+    from worker.settings import reset_settings
+
+    reset_settings()
+    from worker.cli import migrate
+
+    migrate()
+    server = LatencyServer(raw_pages, args.latency_ms / 1000)
+    logs = open(home / "workers.log", "ab")  # noqa: SIM115
+    procs = {q: subprocess.Popen([sys.executable, "-m", "worker.cli", "worker", "--queues", q],
+                                 env={**os.environ, **env}, stdout=logs, stderr=logs, cwd=ROOT,
+                                 start_new_session=True)
+             for q in ("fetch", "parse")}
+    try:
+        return run(args, server, procs, raw_pages)
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, 15)
+        for proc in procs.values():
+            try:
+                proc.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, 9)
+        server.close()
+        services.stop(stack_settings)
+        if not args.keep:
+            shutil.rmtree(home, ignore_errors=True)
+        else:
+            print(f"stack kept in {home}")
+
+
+def run(args: argparse.Namespace, server: LatencyServer, procs: dict[str, subprocess.Popen[bytes]],
+        raw_pages: list[bytes]) -> int:
+    from sqlalchemy import text
+
+    from worker.celery_app import app
+    from worker.producer import enqueue
+    from worker.store import get_engine
+
+    deadline = time.monotonic() + 60
+    while len({n for r in (app.control.ping(timeout=1.0) or []) for n in r}) < 2:
+        if time.monotonic() > deadline:
+            print("workers did not start", file=sys.stderr)
+            return 1
+
+    urls = [f"http://127.0.0.1:{server.port}/p/{i}" for i in range(args.urls)]
+    started = time.monotonic()
+    job_ids: list[str] = []
+    for start in range(0, len(urls), 1000):
+        job_ids += enqueue(urls[start:start + 1000], source="bench")
+    enqueue_s = time.monotonic() - started
+
+    peak: dict[int, int] = {}
+    roles: dict[int, str] = {}
+    rss_at: dict[str, int] = {}
+    engine = get_engine()
+    done = 0
+    last_progress = 0.0
+    checkpoints = {"first": min(1000, args.urls // 2), "last": args.urls}
+    while True:
+        for queue, proc in procs.items():
+            tree = process_tree(proc.pid)
+            for i, pid in enumerate(tree):
+                roles.setdefault(pid, f"{queue}-{'main' if i == 0 else 'child'}")
+                peak[pid] = max(peak.get(pid, 0), rss_kib(pid))
+        with engine.connect() as conn:
+            done = conn.execute(text("SELECT count(*) FROM ingest_jobs WHERE status IN "
+                                     "('stored', 'failed')")).scalar_one()
+        parse_rss = sum(rss_kib(p) for p in process_tree(procs["parse"].pid))
+        for name, mark in checkpoints.items():
+            if name not in rss_at and done >= mark:
+                rss_at[name] = parse_rss
+        if time.monotonic() - last_progress > 5:
+            print(f"  {done}/{args.urls} done after {time.monotonic() - started:.0f} s",
+                  flush=True)
+            last_progress = time.monotonic()
+        if done >= args.urls:
+            break
+        if any(p.poll() is not None for p in procs.values()):
+            print("a worker exited", file=sys.stderr)
+            return 1
+        time.sleep(0.5)
+    with engine.connect() as conn:
+        row = conn.execute(text(
+            "SELECT count(*) FILTER (WHERE status = 'stored') AS stored, "
+            "count(*) FILTER (WHERE status = 'failed') AS failed, "
+            "extract(epoch FROM max(finished_at) - min(submitted_at)) AS span "
+            "FROM ingest_jobs")).one()
+        latencies = [float(r[0]) for r in conn.execute(text(
+            "SELECT extract(epoch FROM finished_at - submitted_at) FROM ingest_jobs "
+            "WHERE status = 'stored'"))]
+        reasons = conn.execute(text("SELECT reason, count(*) FROM ingest_jobs "
+                                    "WHERE status = 'failed' GROUP BY 1 ORDER BY 2 DESC")).all()
+    e2e = args.urls / float(row.span)
+
+    # Stop the stack's workers before measuring the ceiling, so it has the cores to itself.
+    for proc in procs.values():
+        os.killpg(proc.pid, 15)
+    for proc in procs.values():
+        proc.wait(60)
+    htmls = [h for h in (_decode(p) for p in raw_pages[:args.ceiling_pages]) if h]
+    ceiling = parse_ceiling(htmls, args.parse_workers)
+    raw_ms, ours_ms = per_page_ms(htmls[: min(len(htmls), 200)])
+
+    print()
+    print(f"enqueue:            {args.urls / enqueue_s:,.0f} URLs/s ({enqueue_s:.2f} s for "
+          f"{args.urls}, batches of 1000, jobs recorded in PostgreSQL)")
+    print(f"outcome:            {row.stored} stored, {row.failed} failed "
+          + ", ".join(f"{r}={n}" for r, n in reasons))
+    print(f"end-to-end:         {e2e:.1f} pages/s ({row.span:.1f} s from first enqueue to "
+          f"last outcome)")
+    print(f"enqueue->stored:    p50 {percentile(latencies, 0.5):.1f} s, "
+          f"p95 {percentile(latencies, 0.95):.1f} s")
+    for pid in sorted(peak, key=lambda p: roles[p]):
+        print(f"peak RSS {roles[pid]:13} pid {pid}: {peak[pid] / 1024:.0f} MiB")
+    if "first" in rss_at and "last" in rss_at:
+        growth = (rss_at["last"] - rss_at["first"]) / rss_at["first"] * 100
+        print(f"parse worker RSS:   {rss_at['first'] / 1024:.0f} MiB after "
+              f"{checkpoints['first']} pages, {rss_at['last'] / 1024:.0f} MiB at the end "
+              f"({growth:+.1f}%)")
+    print(f"parse ceiling:      {ceiling:.1f} pages/s (plain newspaper3k, "
+          f"{args.parse_workers} processes, {len(htmls)} pages)")
+    print(f"ms/page (1 proc):   raw newspaper3k {raw_ms:.1f}, our parse+normalise "
+          f"{ours_ms:.1f} ({ours_ms / raw_ms:.2f}x)")
+    print(f"ratio_to_parse_ceiling={e2e / ceiling:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
