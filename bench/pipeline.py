@@ -105,6 +105,9 @@ class LatencyServer:
             request_queue_size = 2048
             daemon_threads = True
 
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                pass  # clients closing kept-alive connections are not errors here
+
         self.httpd = Server(("127.0.0.1", 0), Handler)
         self.port = int(self.httpd.server_address[1])
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()

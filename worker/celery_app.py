@@ -9,11 +9,17 @@ stored: every outcome is recorded in PostgreSQL (``ingest_jobs``).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from celery import Celery
-from celery.signals import setup_logging, worker_process_init, worker_process_shutdown
+from celery.signals import (
+    setup_logging,
+    worker_init,
+    worker_process_init,
+    worker_process_shutdown,
+)
 from kombu import Exchange, Queue
 
 from worker.services import redis_url
@@ -105,6 +111,34 @@ def _setup_logging(**_: Any) -> None:
     from worker.logs import configure_logging
 
     configure_logging()
+
+
+_WARM_UP_PAGE = (
+    "<html lang='en'><head><title>Warm-up</title>"
+    "<script type='application/ld+json'>{\"@type\": \"NewsArticle\", "
+    "\"datePublished\": \"2024-01-02T03:04:05Z\", \"author\": {\"name\": \"A B\"}}"
+    "</script></head><body><article><h1>Warm-up</h1>"
+    + "<p>This paragraph warms the parser, its language models and caches up. </p>" * 8
+    + "</article></body></html>"
+)
+
+
+@worker_init.connect
+def _warm_up(sender: Any = None, **_: Any) -> None:
+    """Before a parse worker forks its pool, run the parse code once, so lazily loaded models
+    (language identification, trafilatura, newspaper's stopwords) load once in the parent and
+    are shared copy-on-write by every child instead of being loaded by each on its first page."""
+    try:
+        queues = set(sender.app.amqp.queues.consume_from or {})
+    except AttributeError:
+        queues = set()
+    if PARSE_QUEUE not in queues:
+        return
+    from worker.errors import IngestError
+    from worker.normalise import extract_record
+
+    with contextlib.suppress(IngestError):
+        extract_record(_WARM_UP_PAGE, url="https://warm-up.invalid/")
 
 
 @worker_process_init.connect
