@@ -129,11 +129,16 @@ def _decode(raw: bytes) -> str:
 
 
 def _raw_newspaper(html: str) -> None:
+    """newspaper3k as shipped: our faster DOM helpers are switched off for this call."""
+    from worker import parse
     from worker.errors import IngestError
-    from worker.parse import parse_html
 
-    with contextlib.suppress(IngestError):
-        parse_html(html, "https://example.org/article")
+    parse.use_fast_dom_helpers(False)
+    try:
+        with contextlib.suppress(IngestError):
+            parse.parse_html(html, "https://example.org/article")
+    finally:
+        parse.use_fast_dom_helpers(True)
 
 
 def _ours(html: str) -> None:
