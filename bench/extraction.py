@@ -4,6 +4,12 @@ Usage::
 
     .venv/bin/python bench/extraction.py [--corpus ../shared/corpus/web-eval] [--limit N]
                                          [--only ours,newspaper3k,trafilatura] [--dump FILE]
+                                         [--misses title|date|author|fill|body]
+
+``--misses FIELD`` prints, after the table, every page where our record misses that field:
+label vs ours vs the source our value came from (``provenance``), then a count by source.
+``fill`` lists false fills (a value where the label is empty); ``body`` lists pages with a
+missing or leaked snippet.
 
 Scoring follows the corpus README:
 
@@ -63,6 +69,7 @@ class Result:
     authors: list[str] = field(default_factory=list)
     ms: float = 0.0
     error: str | None = None
+    provenance: dict[str, str] = field(default_factory=dict)
 
 
 def collapse(text: str) -> str:
@@ -122,8 +129,8 @@ def run_ours(html: str, url: str) -> Result:
     from worker.normalise import extract_record
 
     rec = extract_record(html, url=url)
-    return Result(text=rec.text, title=rec.title, date=_as_day(rec.published_at),
-                  authors=list(rec.authors))
+    return Result(text=rec.text, title=rec.title, date=_as_day(rec.local_published_at()),
+                  authors=list(rec.authors), provenance=dict(rec.provenance))
 
 
 EXTRACTORS: dict[str, Callable[[str, str], Result]] = {
@@ -220,6 +227,37 @@ HEADER = (f"{'extractor':<12} {'precision':>9} {'recall':>7} {'F1':>6} {'title':
           f"{'date':>6} {'authors':>7} {'falsefil':>8} {'ms/page':>9} {'errors':>6}")
 
 
+_MISS_FIELD = {"title": "title", "date": "published_at", "author": "authors"}
+
+
+def describe_miss(kind: str, label: dict[str, Any], res: Result,
+                  detail: dict[str, Any]) -> tuple[str, str]:
+    """One line for a page our record gets wrong on ``kind`` ("" when it is right)."""
+    head = f"{label['id']} {label.get('url', '')}"
+    if kind == "body":
+        if not detail["missing"] and not detail["leaked"]:
+            return "", ""
+        src = res.provenance.get("text", "-")
+        return (f"{head}\n  source={src} missing={detail['missing']!r}\n"
+                f"  leaked={detail['leaked']!r}", src.split("/")[0])
+    if kind == "fill":
+        bad = []
+        for fname, key in (("title", "title"), ("date", "date"), ("author", "author")):
+            if key in detail and not detail[key][0] and detail[key][1]:
+                bad.append(f"{fname}={detail[key][1]!r} "
+                           f"[{res.provenance.get(_MISS_FIELD[fname], '-')}]")
+        if not bad:
+            return "", ""
+        return f"{head}\n  " + "; ".join(bad), ",".join(b.split("=")[0] for b in bad)
+    if kind not in detail:
+        return "", ""
+    want, got = detail[kind]
+    if not want or want == got:
+        return "", ""
+    src = res.provenance.get(_MISS_FIELD[kind], "-") if got else "none"
+    return f"{head}\n  label={want!r}\n  ours ={got!r} [{src}]", src
+
+
 def load_corpus(corpus: Path, limit: int | None) -> list[tuple[dict[str, Any], str]]:
     rows = []
     with (corpus / "labels.jsonl").open(encoding="utf-8") as fh:
@@ -271,6 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default="newspaper3k,trafilatura,ours")
     ap.add_argument("--dump", type=Path, default=None,
                     help="write per-page details of our extractor (JSON lines) here")
+    ap.add_argument("--misses", choices=("title", "date", "author", "fill", "body"),
+                    default=None, help="list our misses of this field after the table")
     args = ap.parse_args(argv)
     if not (args.corpus / "labels.jsonl").exists():
         print(f"corpus not found: {args.corpus}", file=sys.stderr)
@@ -285,11 +325,18 @@ def main(argv: list[str] | None = None) -> int:
         timed(EXTRACTORS[name], "<html><body><p>warm up</p></body></html>", "https://x.test/a")
     scores = {name: Score() for name in names}
     dump = args.dump.open("w", encoding="utf-8") if args.dump else None
+    misses: list[str] = []
+    miss_sources: dict[str, int] = {}
     for label, html in pages:
         url = usable_url(label)
         for name in names:
             res = timed(EXTRACTORS[name], html, url)
             detail = scores[name].add(label, res)
+            if args.misses and name == "ours":
+                line, source = describe_miss(args.misses, label, res, detail)
+                if line:
+                    misses.append(line)
+                    miss_sources[source] = miss_sources.get(source, 0) + 1
             if dump is not None and name == "ours":
                 detail["id"] = label["id"]
                 detail["error"] = res.error
@@ -298,6 +345,13 @@ def main(argv: list[str] | None = None) -> int:
         dump.close()
     print(f"web-eval: {len(pages)} pages")
     print(HEADER)
+    if args.misses:
+        for line in misses:
+            print(line)
+        print(f"{len(misses)} pages missed on {args.misses}; by source of our value: "
+              + ", ".join(f"{k}={v}" for k, v in sorted(miss_sources.items(),
+                                                         key=lambda kv: -kv[1])))
+        print(HEADER)
     for name in names:
         print(scores[name].row(name))
     return 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
@@ -21,6 +21,11 @@ class ArticleRecord(BaseModel):
     text: str = ""
     authors: list[str] = Field(default_factory=list)
     published_at: datetime | None = Field(default=None, description="UTC, or null if unknown.")
+    published_offset_minutes: int | None = Field(
+        default=None, ge=-14 * 60, le=14 * 60,
+        description="The page's own UTC offset of published_at, in minutes east of UTC "
+                    "(null when the page gave no zone): published_at + offset is the local "
+                    "publication time, whose calendar day is the page's publication day.")
     modified_at: datetime | None = None
     language: str | None = Field(default=None, description="ISO 639-1 code.")
     tags: list[str] = Field(default_factory=list)
@@ -36,6 +41,13 @@ class ArticleRecord(BaseModel):
     provenance: dict[str, str] = Field(
         default_factory=dict, description="Field name -> the source its value came from."
     )
+
+    def local_published_at(self) -> datetime | None:
+        """published_at in the page's own zone (UTC when the page gave none)."""
+        if self.published_at is None:
+            return None
+        zone = timezone(timedelta(minutes=self.published_offset_minutes or 0))
+        return self.published_at.astimezone(zone)
 
     @field_serializer("published_at", "modified_at", "fetched_at")
     def _utc_iso(self, value: datetime | None) -> str | None:

@@ -11,8 +11,11 @@ month first only on US-English pages (``en-US`` / ``en`` with a US-style locale)
 every other page.
 
 A value without a time zone is taken as UTC; a value with only a day is midnight UTC of that
-day (so the stored day is the page's day). ``plausible`` drops dates in the future (more than
-the largest time-zone offset, 14 h, after the reference time) and before 1990.
+day (so the stored day is the page's day). :func:`parse_date_local` also returns the page's own
+UTC offset (minutes east of UTC; None when the page gave no zone), so the publication's local
+calendar day can be recovered from the UTC instant: ``published_at + offset``.
+``plausible`` drops dates in the future (more than the largest time-zone offset, 14 h, after
+the reference time) and before 1990.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
-__all__ = ["parse_date", "plausible", "date_from_url", "MIN_YEAR"]
+__all__ = ["parse_date", "parse_date_local", "offset_minutes", "plausible", "date_from_url",
+           "MIN_YEAR"]
 
 MIN_YEAR = 1990
 _MAX_SKEW = timedelta(hours=14)
@@ -97,11 +101,40 @@ def _build(year: int, month: int, day: int, hh: str | None = None, mm: str | Non
     except ValueError:
         return None
     zone = _tz(tz) if hh else None
-    return value.replace(tzinfo=zone or UTC)
+    # naive when the page gave no zone: parse_date makes it UTC, parse_date_local says so
+    return value.replace(tzinfo=zone) if zone is not None else value
+
+
+def offset_minutes(value: datetime | None) -> int | None:
+    """The UTC offset of an aware ``value`` in whole minutes (None when naive)."""
+    if value is None or value.tzinfo is None:
+        return None
+    delta = value.utcoffset()
+    return None if delta is None else int(delta.total_seconds() // 60)
+
+
+def parse_date_local(text: str | None, *,
+                     us_order: bool = False) -> tuple[datetime, int | None] | None:
+    """(aware value, the page's UTC offset in minutes or None if it gave no zone) or None."""
+    value = _parse(text, us_order)
+    if value is None:
+        return None
+    offset = offset_minutes(value)
+    return (value if value.tzinfo is not None else value.replace(tzinfo=UTC)), offset
 
 
 def parse_date(text: str | None, *, us_order: bool = False) -> datetime | None:
-    """Parse one date string; ``us_order``: ambiguous ``a/b/yyyy`` is month/day."""
+    """Parse one date string; ``us_order``: ambiguous ``a/b/yyyy`` is month/day.
+
+    The result is aware, in the page's own zone (UTC when it gave none).
+    """
+    value = _parse(text, us_order)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def _parse(text: str | None, us_order: bool) -> datetime | None:
     if not text:
         return None
     text = " ".join(str(text).split())[:200]
@@ -109,7 +142,8 @@ def parse_date(text: str | None, *, us_order: bool = False) -> datetime | None:
         return None
     if re.fullmatch(r"\d{10}(\d{3})?", text):
         stamp = int(text[:10])
-        return datetime.fromtimestamp(stamp, UTC)
+        # an instant: the page's zone is unknown, so it is returned naive (UTC wall time)
+        return datetime.fromtimestamp(stamp, UTC).replace(tzinfo=None)
     m = _ISO.match(text)
     if m:
         return _build(int(m[1]), int(m[2]), int(m[3]), m[4], m[5], m[6], m[7], m[8])
@@ -122,7 +156,7 @@ def parse_date(text: str | None, *, us_order: bool = False) -> datetime | None:
         except (TypeError, ValueError, IndexError):
             value = None
         if value is not None:
-            return value if value.tzinfo else value.replace(tzinfo=UTC)
+            return value
     m = _YMD_SLASH.search(text)
     if m:
         return _build(int(m[1]), int(m[2]), int(m[3]), m[4], m[5], m[6], m[7], m[8])
@@ -166,4 +200,5 @@ def date_from_url(url: str) -> datetime | None:
     m = _URL_DATE.search(path) or _URL_DATE_COMPACT.search(path)
     if not m:
         return None
-    return _build(int(m[1]), int(m[2]), int(m[3]))
+    value = _build(int(m[1]), int(m[2]), int(m[3]))
+    return value.replace(tzinfo=UTC) if value is not None else None

@@ -160,6 +160,8 @@ class PageMetadata:
 
     fields: dict[str, list[Candidate]] = field(default_factory=lambda: {f: [] for f in FIELDS})
     html_lang: str = ""
+    # the page's visible headline: the first <h1> inside <article>/<main>, else the only <h1>
+    headline_h1: str = ""
     jsonld_types: list[str] = field(default_factory=list)
 
     def add(self, name: str, value: Any, source: str) -> None:
@@ -481,8 +483,13 @@ def extract_metadata(doc: Any) -> PageMetadata:
         text = el.text_content()
         if text and len(text) < 80:
             meta.add("authors", text, "html")
-    h1 = root.xpath("//h1")
+    h1 = [h for h in root.xpath("//h1") if " ".join(h.text_content().split())]
     if len(h1) == 1:
         meta.add("title", h1[0].text_content(), "html")
+    in_main = [h for h in h1 if h.xpath("ancestor::article|ancestor::main|"
+                                        "ancestor::*[@role='main']")]
+    headline = in_main[:1] or (h1 if len(h1) == 1 else [])
+    if headline:
+        meta.headline_h1 = " ".join(headline[0].text_content().split())
     meta.sort()
     return meta

@@ -62,6 +62,8 @@ class Article(Base):
     text: Mapped[str] = mapped_column(Text, server_default="")
     authors: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    # the page's own UTC offset of published_at (minutes east of UTC; NULL: no zone given)
+    published_offset_minutes: Mapped[int | None] = mapped_column(SmallInteger)
     modified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     language: Mapped[str | None] = mapped_column(String(2), index=True)
     tags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
@@ -93,6 +95,8 @@ class Article(Base):
 
     __table_args__ = (
         CheckConstraint("language ~ '^[a-z]{2}$'", name="language_iso639_1"),
+        CheckConstraint("published_offset_minutes BETWEEN -840 AND 840",
+                        name="published_offset_minutes_range"),
         Index("ix_articles_search", "search", postgresql_using="gin"),
         Index("ix_articles_tags", "tags", postgresql_using="gin"),
         Index("ix_articles_authors", "authors", postgresql_using="gin"),
@@ -168,6 +172,7 @@ class ArticleVersion(Base):
     text: Mapped[str] = mapped_column(Text)
     authors: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    published_offset_minutes: Mapped[int | None] = mapped_column(SmallInteger)
     modified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     tags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
     content_hash: Mapped[str | None] = mapped_column(String(64))

@@ -13,7 +13,10 @@ Structured sources are ranked by :mod:`worker.metadata`: JSON-LD article object,
 Dublin Core, Twitter card, JSON-LD WebPage object, ``<time datetime>``, plain HTML.
 
 title        structured ranking, then newspaper3k; a " | Site name" suffix or prefix is cut
-             when the cut part is the site's name or domain.
+             when the cut part is the site's name or domain; HTML entities decoded. Then the
+             visible headline (first ``<h1>`` in ``<article>``/``<main>``, else the only
+             ``<h1>``) replaces it when the declared titles confirm it (see
+             :func:`prefer_headline`): declared titles carry kickers and SEO wording.
 published_at structured ranking (JSON-LD article to Twitter card), but a full date in the URL
              path wins when they differ by more than a day (the URL is fixed at first
              publication; the CMS date moves on re-publication); then ``<time>`` and
@@ -53,15 +56,16 @@ canonical    ``<link rel=canonical>``, then ``og:url``, then JSON-LD mainEntityO
 from __future__ import annotations
 
 import hashlib
+import html as html_lib
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin
 
 from schemas import ArticleRecord
 from worker.body import SECOND_EXTRACTOR_NAME, htmldate_published, trafilatura_text
-from worker.dates import date_from_url, parse_date, plausible
+from worker.dates import date_from_url, offset_minutes, parse_date, parse_date_local, plausible
 from worker.errors import PermanentError
 from worker.metadata import Candidate, PageMetadata, extract_metadata
 from worker.parse import EXTRACTOR_NAME, ParsedPage, parse_html
@@ -141,6 +145,67 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC)
 
 
+def _plausible_local(found: tuple[datetime, int | None] | None,
+                     now: datetime) -> tuple[datetime, int | None] | None:
+    """(UTC instant, offset) when the instant is plausible, else None."""
+    if found is None:
+        return None
+    value = plausible(found[0], now)
+    return (value, found[1]) if value is not None else None
+
+
+_SAME_INSTANT = timedelta(seconds=90)
+
+
+def local_offset(when: tuple[datetime, int | None],
+                 others: list[tuple[datetime, int | None]]) -> tuple[datetime, int | None]:
+    """Recover the page's local offset of a publication time from the page's other dates.
+
+    Pages often write one publication time several ways: JSON-LD in UTC (``...Z``), the
+    ``<time>`` element or ``article:published_time`` in local time with an offset, or the
+    local wall-clock time without any zone. ``when`` is (UTC instant, offset or None for "no
+    zone given"); ``others`` are the page's other published values, parsed the same way.
+
+    - ``when`` has a non-zero offset: it is the page's local time already; kept.
+    - ``when`` is in UTC (offset 0) or gave no zone: another value of the *same instant*
+      with a non-zero offset gives the offset.
+    - ``when`` is in UTC: a zone-less value with a time of day whose wall clock is the
+      instant shifted by a whole quarter hour (at most 14 h) is the local wall clock; the
+      shift is the offset.
+    - ``when`` gave no zone (taken as UTC): a value with an offset and the same wall clock
+      says which zone that wall clock was in; the instant is corrected.
+    """
+    value, offset = when
+    if offset:
+        return when
+    for other, other_off in others:
+        if other_off and abs(other - value) <= _SAME_INSTANT:
+            return value, other_off
+    if offset == 0:
+        for other, other_off in others:
+            if other_off is not None or (other.hour, other.minute, other.second) == (0, 0, 0):
+                continue
+            shift = other - value
+            quarters = round(shift.total_seconds() / 900)
+            if quarters and abs(quarters) <= 56 and \
+                    abs(shift - timedelta(minutes=15 * quarters)) <= _SAME_INSTANT:
+                return value, 15 * quarters
+        return when
+    if (value.hour, value.minute, value.second) != (0, 0, 0):
+        for other, other_off in others:
+            if not other_off:
+                continue
+            wall = other + timedelta(minutes=other_off)
+            if abs(wall - value) <= _SAME_INSTANT:
+                return other, other_off
+    return when
+
+
+def _local_day(when: tuple[datetime, int | None]) -> Any:
+    value, offset = when
+    return (value + timedelta(minutes=offset or 0)).date()
+
+
 # --------------------------------------------------------------------------- title
 _TITLE_SEPS = re.compile(r"\s+[|\-–—:·»/]{1,2}\s+|\s*\|\s*")
 
@@ -167,8 +232,8 @@ def _is_site(text: str, keys: set[str]) -> bool:
 
 
 def clean_title(title: str, site_keys: set[str]) -> str:
-    """Cut a site-name part (" | Site", "Site - ") off a title."""
-    title = _one_line(title)
+    """Cut a site-name part (" | Site", "Site - ") off a title; decode HTML entities."""
+    title = _one_line(html_lib.unescape(title))
     parts = _TITLE_SEPS.split(title)
     if len(parts) < 2:
         return title
@@ -182,6 +247,48 @@ def clean_title(title: str, site_keys: set[str]) -> str:
         if rest:
             title = rest
     return title.strip()
+
+
+def _words(text: str) -> str:
+    """Lower-case words only: for comparing titles written with other quotes/dashes."""
+    return " ".join(re.findall(r"\w+", html_lib.unescape(text).casefold()))
+
+
+# A headline <h1> sharing this share of its words with a title the page declares is the same
+# headline, worded for the page rather than for search engines and social cards.
+_H1_WORD_SHARE = 0.6
+
+
+def prefer_headline(title: str | None, h1: str, declared: list[str],
+                    site_keys: set[str]) -> tuple[str | None, bool]:
+    """The visible ``<h1>`` headline instead of ``title`` when the page's titles confirm it.
+
+    Declared titles (JSON-LD headline, og:title, <title>, ...) are often written for search
+    results and social cards: with a kicker ("Topic: Headline"), a site name, or other words.
+    The ``<h1>`` is what readers see. It is kept when it is not the site's name and
+
+    - its words are contained in a declared title (the declared one adds a kicker or a site
+      name), or
+    - at least 60% of its words appear in one declared title (a reworded SEO title),
+
+    except when the ``<h1>`` is a declared title with a kicker glued in front ("Kicker
+    Headline" without a separator): then the declared title is the headline.
+    Returns (title, whether the h1 was taken).
+    """
+    h1 = _one_line(h1)
+    key = _words(h1)
+    if not key or len(h1) > 300 or _is_site(h1, site_keys):
+        return title, False
+    others = [w for w in (_words(d) for d in declared) if w]
+    if any(key in o for o in others):
+        return h1, True
+    if any(key.endswith(" " + o) for o in others):
+        return title, False
+    words = set(key.split())
+    share = max((len(words & set(o.split())) / len(words) for o in others), default=0.0)
+    if share >= _H1_WORD_SHARE:
+        return h1, True
+    return title, False
 
 
 # --------------------------------------------------------------------------- authors
@@ -422,6 +529,11 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
     # title
     title_cands = meta.get("title") + [Candidate(_one_line(page.title), "newspaper3k")]
     title, src = _first_valid(title_cands, lambda v: clean_title(v, site_keys))
+    if meta.headline_h1:
+        declared = [c.value for c in title_cands if c.source != "html"]
+        headline, took = prefer_headline(title, meta.headline_h1, declared, site_keys)
+        if took and headline != title:
+            title, src = headline, "html:h1"
     if title:
         prov["title"] = src or ""
 
@@ -431,28 +543,36 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
     claim, claim_src = _first_valid(lang_claims, _iso639_1)
     claim_raw = next((c.value for c in lang_claims if c.source == claim_src), "")
 
-    # dates
+    # dates: (UTC instant, the page's UTC offset in minutes or None)
     us = _us_order(claim_raw or "", meta)
-    def _date(v: str) -> datetime | None:
-        return plausible(parse_date(v, us_order=us), now)
+
+    def _date(v: str) -> tuple[datetime, int | None] | None:
+        return _plausible_local(parse_date_local(v, us_order=us), now)
 
     marked = [c for c in meta.get("published") if c.source not in _WEAK_DATE_SOURCES]
     weak = [c for c in meta.get("published") if c.source in _WEAK_DATE_SOURCES]
-    published, src = _first_valid(marked, _date)
+    when, src = _first_valid(marked, _date)
     url_date = plausible(date_from_url(base), now)
     # A full date in the URL is fixed when the article is first published; a CMS date
     # later than it by more than a day is a re-publication or an update.
-    if url_date is not None and (published is None or
-                                 abs((published - url_date).days) > 1):
-        published, src = url_date, "url"
-    if published is None:
-        published, src = _first_valid(weak, _date)
-    if published is None and HTMLDATE_FALLBACK is not None:
-        published = plausible(htmldate_published(page.doc, base, HTMLDATE_FALLBACK), now)
-        src = "htmldate" if published else None
-    if published is None and page.publish_date is not None:
-        published = plausible(page.publish_date, now)
-        src = "newspaper3k" if published else None
+    if url_date is not None and (when is None or
+                                 abs((_local_day(when) - url_date.date()).days) > 1):
+        when, src = (url_date, None), "url"
+    if when is None:
+        when, src = _first_valid(weak, _date)
+    if when is None and HTMLDATE_FALLBACK is not None:
+        found = plausible(htmldate_published(page.doc, base, HTMLDATE_FALLBACK), now)
+        when, src = ((found, None), "htmldate") if found else (None, None)
+    if when is None and page.publish_date is not None:
+        when = _plausible_local((page.publish_date, offset_minutes(page.publish_date)), now)
+        src = "newspaper3k" if when else None
+    if when is not None and src not in ("url", "htmldate"):
+        others = [w for w in (_date(c.value) for c in meta.get("published")) if w]
+        if page.publish_date is not None:
+            others.append((_utc(page.publish_date) or page.publish_date,
+                           offset_minutes(page.publish_date)))
+        when = local_offset(when, others)
+    published, published_offset = when if when is not None else (None, None)
     if published is not None:
         prov["published_at"] = src or ""
     modified, src = _first_valid(
@@ -552,6 +672,7 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
         text=text,
         authors=authors,
         published_at=published,
+        published_offset_minutes=published_offset,
         modified_at=modified,
         language=language,
         tags=tags,
