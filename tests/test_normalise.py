@@ -118,7 +118,7 @@ def test_detect_language() -> None:
 def test_record_has_provenance_and_utc() -> None:
     html = """<html lang="en"><head><title>T</title>
     <meta property="article:published_time" content="2024-05-14T18:30:00+02:00">
-    <meta name="author" content="By Jane Doe"></head><body><article>
+    <meta name="author" content="By Jane Doe"></head><body><p>By Jane Doe</p><article>
     <p>The city council voted on Tuesday evening to extend the riverside cycle path by four
     kilometres, closing the last gap between the old harbour and the university campus.</p>
     <p>Supporters said the extension would take hundreds of cars off the bridge every
@@ -145,3 +145,61 @@ def test_corpus_smoke() -> None:
         html, _ = decode_html(raw)
         rec = extract_record(html, url=label["url"], fetched_at=NOW)
         assert rec.text
+
+
+def test_parse_date_local_keeps_the_offset() -> None:
+    from worker.dates import parse_date_local
+
+    assert parse_date_local("2024-05-14T00:30:00+02:00") == (
+        datetime(2024, 5, 13, 22, 30, tzinfo=UTC), 120)
+    assert parse_date_local("2024-05-13T22:30:00Z") == (
+        datetime(2024, 5, 13, 22, 30, tzinfo=UTC), 0)
+    # no zone on the page: taken as UTC, offset unknown
+    assert parse_date_local("2024-05-14 08:30") == (datetime(2024, 5, 14, 8, 30, tzinfo=UTC), None)
+    assert parse_date_local("1715675400") == (datetime(2024, 5, 14, 8, 30, tzinfo=UTC), None)
+
+
+def test_local_offset_from_other_dates_of_the_same_instant() -> None:
+    from worker.normalise import local_offset
+
+    utc = datetime(2024, 5, 13, 22, 30, tzinfo=UTC)
+    # the same instant written with an offset elsewhere on the page
+    assert local_offset((utc, 0), [(utc, 120)]) == (utc, 120)
+    # a zone-less wall clock two hours ahead of the UTC instant
+    wall = datetime(2024, 5, 14, 0, 30, tzinfo=UTC)
+    assert local_offset((utc, 0), [(wall, None)]) == (utc, 120)
+    # a zone-less value whose wall clock another value gives with its offset: instant fixed
+    assert local_offset((wall, None), [(utc, 120)]) == (utc, 120)
+    # another instant altogether says nothing about the zone
+    other = datetime(2024, 5, 10, 9, 0, tzinfo=UTC)
+    assert local_offset((utc, 0), [(other, 120)]) == (utc, 0)
+    # a day without a time of day is not a wall clock
+    assert local_offset((utc, 0), [(datetime(2024, 5, 14, tzinfo=UTC), None)]) == (utc, 0)
+
+
+def test_record_local_published_at() -> None:
+    from schemas import ArticleRecord
+
+    rec = ArticleRecord(url="https://x.test/a", domain="x.test", extractor="t",
+                        published_at=datetime(2024, 5, 13, 22, 30, tzinfo=UTC),
+                        published_offset_minutes=120)
+    local = rec.local_published_at()
+    assert local is not None and local.date().isoformat() == "2024-05-14"
+
+
+def test_prefer_headline() -> None:
+    from worker.normalise import prefer_headline
+
+    keys = {"citytimes"}
+    # a kicker in the declared title: the h1 is the headline
+    assert prefer_headline("Transport: Council backs path", "Council backs path",
+                           ["Transport: Council backs path | City Times"], keys) == (
+        "Council backs path", True)
+    # the h1 glues a kicker in front of the declared title: the declared one wins
+    assert prefer_headline("Council backs path", "Transport Council backs path",
+                           ["Council backs path"], keys)[1] is False
+    # an h1 unrelated to every declared title (a widget, a logo) is ignored
+    assert prefer_headline("Council backs path", "Read also:",
+                           ["Council backs path"], keys)[1] is False
+    assert prefer_headline("Council backs path", "City Times", ["Council backs path"],
+                           keys)[1] is False

@@ -18,6 +18,8 @@ cleans it: :mod:`worker.normalise` does that. Sources, most trusted first:
 ``time``        ``<time datetime>`` marked as the publication time, or the first one inside
                 the article.
 ``html``        ``<html lang>``, ``rel=canonical``, ``rel=author`` links, ``<h1>``.
+``byline``      visible byline markup (``class="author"``, ``byline``, ``posted-by``, ...
+                outside comment sections), the first three short ones.
 
 Every value is a :class:`Candidate` ``(value, source)``; a field's candidates keep that
 order, so the first one is the most trusted.
@@ -136,7 +138,16 @@ _META_MAP: dict[str, tuple[str, str]] = {
 # microdata ranks after the <meta> tags: itemprop attributes also sit on teasers and
 # sidebars, <meta> tags only describe the page itself.
 _SOURCE_RANK = {"jsonld": 0, "article": 1, "og": 1, "meta": 2, "itemprop": 3, "dc": 4,
-                "twitter": 5, "jsonld:page": 6, "time": 7, "html": 8}
+                "twitter": 5, "jsonld:page": 6, "time": 7, "html": 8, "byline": 9}
+# Visible byline markup: an element whose class names it the author or byline.
+_BYLINE_XPATH = (
+    "//*[self::a or self::span or self::div or self::p or self::address or self::strong]"
+    "[contains(concat(' ', normalize-space(@class), ' '), ' author ') or "
+    "contains(@class, 'author-name') or contains(@class, 'authorName') or "
+    "contains(@class, 'byline') or contains(@class, 'posted-by') or "
+    "contains(@class, 'submitted-by') or contains(@class, 'entry-author') or "
+    "contains(@class, 'post-author') or contains(@class, 'article-author')]"
+    "[not(ancestor::*[contains(@class, 'comment') or contains(@id, 'comment')])]")
 _WRITTEN_BY = re.compile(
     r"^(written by|author|autor(?:in)?|geschrieben von|verfasst von|von|écrit par|"
     r"escrito por|scritto da|door|napisane przez|autor(?:a)?)\s*:?$", re.IGNORECASE)
@@ -483,6 +494,14 @@ def extract_metadata(doc: Any) -> PageMetadata:
         text = el.text_content()
         if text and len(text) < 80:
             meta.add("authors", text, "html")
+    bylines = 0
+    for el in root.xpath(_BYLINE_XPATH)[:20]:
+        text = " ".join(el.text_content().split())
+        if 2 <= len(text) <= 80:
+            meta.add("authors", text, "byline")
+            bylines += 1
+            if bylines == 3:
+                break
     h1 = [h for h in root.xpath("//h1") if " ".join(h.text_content().split())]
     if len(h1) == 1:
         meta.add("title", h1[0].text_content(), "html")
