@@ -159,6 +159,38 @@ def _plausible_local(found: tuple[datetime, int | None] | None,
     return (value, found[1]) if value is not None else None
 
 
+DATE_CONSENSUS = True
+
+
+def _consensus(when: tuple[datetime, int | None], src: str | None, cands: list[Candidate],
+               parse: Any, np_date: datetime | None) -> tuple[Any, str | None]:
+    """When the page's sources disagree on the publication day, the day most of them give.
+
+    One vote per source (its first valid value; newspaper3k's date is one more source). The
+    first-ranked value is replaced only when strictly more sources give another day: a CMS
+    often re-stamps one source (JSON-LD) on re-publication while the others keep the day.
+    """
+    votes: dict[Any, list[tuple[tuple[datetime, int | None], str]]] = {}
+    seen: set[str] = set()
+    for cand in cands:
+        if cand.source in seen:
+            continue
+        value = parse(cand.value)
+        if value is None:
+            continue
+        seen.add(cand.source)
+        votes.setdefault(_local_day(value), []).append((value, cand.source))
+    if np_date is not None:
+        votes.setdefault(np_date.date(), []).append(((np_date, None), "newspaper3k"))
+    mine = len(votes.get(_local_day(when), []))
+    best_day = max(votes, key=lambda d: len(votes[d]), default=None)
+    if best_day is not None and len(votes[best_day]) > mine and len(votes[best_day]) >= 2:
+        value, source = next((v, s) for v, s in votes[best_day] if s != "newspaper3k") \
+            if any(s != "newspaper3k" for _, s in votes[best_day]) else votes[best_day][0]
+        return value, source
+    return when, src
+
+
 _SAME_INSTANT = timedelta(seconds=90)
 
 
@@ -299,12 +331,17 @@ def prefer_headline(title: str | None, h1: str, declared: list[str],
 # --------------------------------------------------------------------------- authors
 _BY_PREFIX = re.compile(
     r"^(?:(?:text|texte?|written|posted|published|reported|story|words|photos?|fotos?|"
+    r"eingestellt|erstellt|gepostet|geschrieben|interview|"
     r"bilder?|und|and|by|von|vom|par|por|di|da|door|av|af|przez|autor(?:in|a|e)?|"
     r"author|auteur|redakteur(?:in)?|editor|escrito|scritto|geschrieben|verfasst|"
     r"écrit|publié|publicado|pubblicato)\b\s*[:.]?\s*)+", re.IGNORECASE)
 _POSTS_BY = re.compile(
     r"^.*?\b(?:posts|articles|beiträge|artikel|stories|articles|artículos|articoli|wpisy)\s+"
     r"(?:by|von|de|di|par|por|od)\s+", re.IGNORECASE)
+# "Jane Doe All articles", "Show all articles of Jane Doe": profile-link wording around a name
+_PROFILE_WORDS = re.compile(
+    r"^(?:show|view|see)\s+all\s+(?:articles|posts|stories)(?:\s+(?:of|by))?\s*|"
+    r"\s+(?:alle\s+(?:artikel|beiträge)|all\s+(?:articles|posts|stories))$", re.IGNORECASE)
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _URLISH = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<!\w)@\w+")
@@ -343,6 +380,7 @@ def _clean_name(raw: str, site_keys: set[str]) -> tuple[str | None, bool]:
     """One name candidate -> (clean name or None, is_site_name)."""
     name = _one_line(raw)
     name = _POSTS_BY.sub("", name)
+    name = _PROFILE_WORDS.sub("", name)
     name = _EMAIL.sub(" ", name)
     name = _URLISH.sub(" ", name)
     name = _HANDLE.sub(" ", name)
@@ -587,6 +625,8 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
     marked = [c for c in meta.get("published") if c.source not in _WEAK_DATE_SOURCES]
     weak = [c for c in meta.get("published") if c.source in _WEAK_DATE_SOURCES]
     when, src = _first_valid(marked, _date)
+    if DATE_CONSENSUS and when is not None:
+        when, src = _consensus(when, src, meta.get("published"), _date, page.publish_date)
     url_date = plausible(date_from_url(base), now)
     # A full date in the URL is fixed when the article is first published; a CMS date
     # later than it by more than a day is a re-publication or an update.
