@@ -177,12 +177,14 @@ class WorkerProcesses:
         return proc
 
     def wait_ready(self, timeout: float = 60) -> None:
-        from worker.celery_app import app
+        from celery import Celery
 
+        # Ping through the workers' own broker (it may not be this process's).
+        control = Celery("news_ingest", broker=self.env["REDIS_URL"], set_as_current=False)
         deadline = time.monotonic() + timeout
         expected = len(self.procs)
         while time.monotonic() < deadline:
-            replies = app.control.ping(timeout=1.0) or []
+            replies = control.control.ping(timeout=1.0) or []
             names = {name for reply in replies for name in reply}
             if len(names) >= expected:
                 return

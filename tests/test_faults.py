@@ -110,7 +110,12 @@ def test_postgres_down_for_ten_seconds(stack, pages, tmp_path) -> None:
         stack.stop(("postgres",))
         time.sleep(10)
         stack.start()
-        _wait_until(lambda: _counts(stack).get("stored", 0) == 100, 240, "all 100 stored")
+        try:
+            _wait_until(lambda: _counts(stack).get("stored", 0) == 100, 240, "all 100 stored")
+        except AssertionError:
+            stuck = stack.sql("SELECT status, reason, attempts, error FROM ingest_jobs "
+                              "WHERE status <> 'stored' LIMIT 5")
+            raise AssertionError(f"{_counts(stack)}; e.g. {stuck}") from None
     _assert_exactly_once(stack, job_ids, urls)
 
 

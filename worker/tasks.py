@@ -37,6 +37,11 @@ __all__ = ["fetch_task", "parse_task"]
 log = logging.getLogger("news_ingest.tasks")
 _settings = get_settings()
 PARSE_TASK_NAME = "news_ingest.parse"
+# When even the final failure cannot be recorded, the task is sent again after this long.
+RECORD_FAILURE_RETRY_S = 60
+# Parse-stage errors are transient only when a server is down: retry for a long while
+# (backoff capped at 120 s, about 10 minutes in all on average, with jitter).
+PARSE_MAX_RETRIES = 12
 
 
 class IngestTask(Task):  # type: ignore[misc]
@@ -54,8 +59,12 @@ class IngestTask(Task):  # type: ignore[misc]
             return
         try:
             pipeline.record_failure(request, exc)
-        except Exception:  # noqa: BLE001 - the broker will not redeliver; log and go on
-            log.exception("could not record failure", extra={"job_id": request.job_id})
+        except Exception:  # noqa: BLE001 - the message is acknowledged: do not lose the job
+            # The outcome could not be recorded (the database is down): run the whole task
+            # again later rather than leave the job unfinished for ever.
+            log.exception("could not record failure; the task runs again later",
+                          extra={"job_id": request.job_id})
+            self.apply_async(args=args, kwargs=kwargs, countdown=RECORD_FAILURE_RETRY_S)
 
 
 def _request(raw: Any) -> IngestRequest:
@@ -168,7 +177,7 @@ def _put_back(task: Task, raw_request: dict[str, Any], throttled: Throttled,
     retry_backoff=2,
     retry_backoff_max=120,
     retry_jitter=True,
-    max_retries=5,
+    max_retries=PARSE_MAX_RETRIES,
     soft_time_limit=_settings.parse_soft_time_limit,
     time_limit=_settings.parse_time_limit,
 )
