@@ -112,6 +112,15 @@ def _too_many_deliveries(task: Task, request: IngestRequest, throttles: int = 0)
     return int(count) > _settings.max_deliveries
 
 
+def _poisoned(task: Task, request: IngestRequest, throttles: int = 0) -> bool:
+    """True (and the job recorded as failed) when this message keeps killing its worker."""
+    if not _too_many_deliveries(task, request, throttles):
+        return False
+    pipeline.record_failure(request, PermanentError(
+        "poison_message", f"delivered more than {_settings.max_deliveries} times"))
+    return True
+
+
 def _hand_over(request: IngestRequest) -> None:
     try:
         parse_task.apply_async(args=[request.model_dump(mode="json")], queue=PARSE_QUEUE)
@@ -137,9 +146,7 @@ def _hand_over(request: IngestRequest) -> None:
 def fetch_task(self: Task, raw_request: dict[str, Any], slot: float | None = None,
                throttles: int = 0) -> str:
     request = _request(raw_request)
-    if _too_many_deliveries(self, request, throttles):
-        pipeline.record_failure(request, PermanentError(
-            "poison_message", f"delivered more than {_settings.max_deliveries} times"))
+    if _poisoned(self, request, throttles):
         return "poison_message"
     try:
         return pipeline.fetch_stage(request, _hand_over, slot=slot)
@@ -183,9 +190,7 @@ def _put_back(task: Task, raw_request: dict[str, Any], throttled: Throttled,
 )
 def parse_task(self: Task, raw_request: dict[str, Any]) -> str:
     request = _request(raw_request)
-    if _too_many_deliveries(self, request):
-        pipeline.record_failure(request, PermanentError(
-            "poison_message", f"delivered more than {_settings.max_deliveries} times"))
+    if _poisoned(self, request):
         return "poison_message"
     try:
         return pipeline.parse_stage(request)
