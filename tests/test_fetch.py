@@ -322,3 +322,34 @@ def test_404_and_410_are_permanent(server: HTTPTestServer) -> None:
     server.add("/gone", Response(410, b"gone"))
     assert failure(server.url("/nothing-here"), settings()).reason == "http_404"
     assert failure(server.url("/gone"), settings()).reason == "http_410"
+
+
+def test_dns_rebinding_cannot_reach_the_second_answer(server: HTTPTestServer,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A name that answers a public address when checked and loopback afterwards (DNS
+    rebinding) never reaches loopback: the connection goes to the address that was vetted."""
+    import socket
+
+    import worker.fetch as fetch_module
+
+    page = server.add_page("/rebind", "<html><body><p>secret</p></body></html>")
+    port = int(page.split(":")[2].split("/")[0])
+    answers = iter(["93.184.216.34"] + ["127.0.0.1"] * 10)  # public (unreachable here) first
+    lookups: list[str] = []
+    real = socket.getaddrinfo
+
+    def rebinding(host: str, *args: object, **kwargs: object) -> object:
+        if host != "rebind.example":
+            return real(host, *args, **kwargs)  # type: ignore[arg-type]
+        address = next(answers)
+        lookups.append(address)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(fetch_module.socket, "getaddrinfo", rebinding)
+    hits_before = server.hits.get("/rebind", 0)
+    st = settings(fetch_allowed_ports=str(port), fetch_connect_timeout=1.0,
+                  fetch_total_timeout=3.0, fetch_max_retries=0)
+    error = failure(f"http://rebind.example:{port}/rebind", st)
+    assert lookups[0] == "93.184.216.34"
+    assert error.reason in {"timeout", "connect_error"}, error
+    assert server.hits.get("/rebind", 0) == hits_before  # loopback was never reached
