@@ -8,8 +8,8 @@ every filled field, the source its value came from (``jsonld``, ``og``, ``articl
 
 Precedence, field by field (the first source that yields a valid value wins)
 -----------------------------------------------------------------------------
-Structured sources are ranked by :mod:`worker.metadata`: JSON-LD article object, microdata
-``itemprop``, OpenGraph ``og:*`` / ``article:*``, ``<meta name>`` (parsely, sailthru, ...),
+Structured sources are ranked by :mod:`worker.metadata`: JSON-LD article object, OpenGraph
+``og:*`` / ``article:*``, ``<meta name>`` (parsely, sailthru, ...), microdata ``itemprop``,
 Dublin Core, Twitter card, JSON-LD WebPage object, ``<time datetime>``, plain HTML.
 
 title        structured ranking, then newspaper3k; a " | Site name" suffix or prefix is cut
@@ -17,7 +17,9 @@ title        structured ranking, then newspaper3k; a " | Site name" suffix or pr
              visible headline (first ``<h1>`` in ``<article>``/``<main>``, else the only
              ``<h1>``) replaces it when the declared titles confirm it (see
              :func:`prefer_headline`): declared titles carry kickers and SEO wording.
-published_at structured ranking (JSON-LD article to Twitter card), but a full date in the URL
+published_at structured ranking (JSON-LD article to Twitter card); when those sources disagree
+             on the day, the day most of them give (one vote per source, newspaper3k's date
+             included; see :func:`_consensus`); a full date in the URL
              path wins when they differ by more than a day (the URL is fixed at first
              publication; the CMS date moves on re-publication); then ``<time>`` and
              JSON-LD WebPage; then htmldate on the page markup; then newspaper3k. Each
@@ -25,9 +27,16 @@ published_at structured ranking (JSON-LD article to Twitter card), but a full da
              UTC; day/month order from the page's language/locale) and must be plausible
              (not in the future, not before 1990) or it is skipped. No value -> NULL: never
              the fetch time.
+published_offset_minutes  the page's own UTC offset of that value (None: no zone given);
+             when the chosen value is in UTC or zone-less, recovered from another value of
+             the same instant on the page (see :func:`local_offset`). ``published_at +
+             offset`` is the local publication time; its day is the page's publication day.
 modified_at  structured ranking; dropped when before ``published_at``.
-authors      the first structured source that yields at least one clean name (all its names
-             are kept, e.g. several JSON-LD authors), else newspaper3k's list, cleaned the same
+authors      the first source that yields at least one clean name (all its names are kept,
+             e.g. several JSON-LD authors): structured sources, ``rel=author`` links, visible
+             byline markup (``class="author"``, ``byline`` ...), else newspaper3k's list.
+             Names from any source but a JSON-LD article must be shown on the page (the
+             ``<meta name=author>`` is often the web agency or site owner). Cleaned the same
              way: "By"/"Von"/"Par" prefixes, e-mail addresses, URLs, handles, dates, job
              titles, "Staff"-like words and the site's own name are removed; "A and B",
              "A, B", "A & B", "A und B" are split; duplicates (case-insensitive) dropped.
