@@ -64,6 +64,10 @@ def build_config() -> dict[str, Any]:
             "visibility_timeout": settings.visibility_timeout,
             "unacked_restore_interval": settings.redelivery_check_interval,
             "unacked_restore_throttle": 1,
+            # A worker killed during a sweep leaves kombu's restore mutex behind; by default it
+            # blocks every other worker's sweeps for 300 s. Each restore is its own WATCH
+            # transaction, so a shorter mutex only risks two sweeps overlapping harmlessly.
+            "unacked_mutex_expire": max(30, 3 * settings.redelivery_check_interval),
             "max_connections": max(20, settings.fetch_concurrency * 2),
             "socket_keepalive": True,
             "health_check_interval": 30,
