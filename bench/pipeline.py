@@ -216,8 +216,9 @@ def main() -> int:
     parser.add_argument("--parse-workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--fetch-concurrency", type=int, default=100)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--ceiling-pages", type=int, default=400,
-                        help="pages used for the parse ceiling and ms/page")
+    parser.add_argument("--ceiling-pages", type=int, default=0,
+                        help="pages used for the parse ceiling (default: every distinct page "
+                        "served, so the ceiling and the run see the same pages)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary stack folder")
     args = parser.parse_args()
 
@@ -347,7 +348,7 @@ def run(args: argparse.Namespace, server: LatencyServer, procs: dict[str, subpro
         os.killpg(proc.pid, 15)
     for proc in procs.values():
         proc.wait(60)
-    htmls = [h for h in (_decode(p) for p in raw_pages[:args.ceiling_pages]) if h]
+    htmls = [h for h in (_decode(p) for p in raw_pages[:args.ceiling_pages or None]) if h]
     ceiling = parse_ceiling(htmls, args.parse_workers)
     raw_ms, ours_ms = per_page_ms(htmls[: min(len(htmls), 200)])
 
