@@ -193,3 +193,16 @@ def test_cli_path_honours_robots(site: HTTPTestServer) -> None:
     with pytest.raises(IngestError) as info:
         fetch_and_extract(site.url("/private/" + uuid.uuid4().hex), settings())
     assert info.value.reason == "robots_disallowed"
+
+
+def test_redirect_hop_to_a_disallowed_url_of_another_host(site: HTTPTestServer) -> None:
+    with HTTPTestServer() as other:
+        other.add("/robots.txt", Response(200, b"User-agent: *\nDisallow: /closed\n",
+                                          {"Content-Type": "text/plain"}))
+        other.add_page("/closed/story", "<html><body><p>never fetched</p></body></html>")
+        target = other.url("/closed/story")
+        site.add("/moved", Response(301, b"", {"Location": target}))
+        with pytest.raises(IngestError) as info:
+            fetch_and_extract(site.url("/moved"), settings())
+        assert info.value.reason == "robots_disallowed"
+        assert other.hits.get("/robots.txt") == 1 and "/closed/story" not in other.hits

@@ -26,7 +26,7 @@ import socket
 import threading
 import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -375,8 +375,12 @@ def _status_error(status: int, url: str, retry_after: float | None) -> IngestErr
 def fetch(url: str, settings: Settings | None = None, *,
           content_types: frozenset[str] | None = HTML_CONTENT_TYPES,
           max_bytes: int | None = None, truncate: bool = False,
-          trail: list[str] | None = None) -> FetchResult:
+          trail: list[str] | None = None,
+          before_hop: Callable[[str], object] | None = None) -> FetchResult:
     """GET ``url`` and return the body, or raise a classified :class:`IngestError`.
+
+    ``before_hop``, when given, is called with every redirect target before it is requested
+    (the worker checks robots.txt of the target's host there) and may raise to stop.
 
     ``content_types`` (None: any) are the media types accepted; ``max_bytes`` overrides the
     decoded-size cap, and with ``truncate`` a longer body is cut there instead of refused.
@@ -400,6 +404,8 @@ def fetch(url: str, settings: Settings | None = None, *,
             status = response.status_code
             if status in _REDIRECT_CODES:
                 current = _follow(current, response, redirects, seen, settings, url)
+                if before_hop is not None:
+                    before_hop(current)
                 continue
             if status >= 400:
                 raise _status_error(status, current,

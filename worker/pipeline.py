@@ -43,9 +43,10 @@ def prepare_html(body: bytes, header_charset: str | None = None) -> tuple[str, s
 
 def fetch_page(url: str, robots: Robots, trail: list[str] | None = None,
                settings: Settings | None = None) -> FetchResult:
-    """The worker's fetch of one page: robots.txt, then the guarded GET."""
+    """The worker's fetch of one page: robots.txt, then the guarded GET; every redirect hop's
+    robots.txt is checked too before it is requested."""
     robots.check(url)
-    return fetch(url, settings, trail=trail)
+    return fetch(url, settings, trail=trail, before_hop=robots.check)
 
 
 def _chain(url: str, trail: list[str]) -> dict[str, Any]:
