@@ -149,19 +149,22 @@ def _ours(html: str) -> None:
         extract_record(html, url="https://example.org/article")
 
 
-def _time_many(htmls: list[str]) -> float:
+def _time_many(job: tuple[str, list[str]]) -> float:
+    kind, htmls = job
+    fn = _raw_newspaper if kind == "raw" else _ours
     started = time.perf_counter()
     for html in htmls:
-        _raw_newspaper(html)
+        fn(html)
     return time.perf_counter() - started
 
 
-def parse_ceiling(htmls: list[str], processes: int) -> float:
-    """Pages/s of plain newspaper3k over ``htmls`` in ``processes`` processes."""
-    chunks = [htmls[i::processes] for i in range(processes)]
+def parse_ceiling(htmls: list[str], processes: int, kind: str = "raw") -> float:
+    """Pages/s over ``htmls`` in ``processes`` processes: plain newspaper3k (``raw``) or our
+    whole parse + normalise (``ours``)."""
+    chunks = [(kind, htmls[i::processes]) for i in range(processes)]
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(processes) as pool:
-        pool.map(_raw_newspaper, htmls[:processes])  # warm up imports in every process
+        pool.map(_time_many, [(kind, htmls[:2])] * processes)  # warm up every process
         started = time.perf_counter()
         pool.map(_time_many, chunks)
         elapsed = time.perf_counter() - started
@@ -350,6 +353,7 @@ def run(args: argparse.Namespace, server: LatencyServer, procs: dict[str, subpro
         proc.wait(60)
     htmls = [h for h in (_decode(p) for p in raw_pages[:args.ceiling_pages or None]) if h]
     ceiling = parse_ceiling(htmls, args.parse_workers)
+    our_ceiling = parse_ceiling(htmls, args.parse_workers, "ours")
     raw_ms, ours_ms = per_page_ms(htmls[: min(len(htmls), 200)])
 
     print()
@@ -370,6 +374,8 @@ def run(args: argparse.Namespace, server: LatencyServer, procs: dict[str, subpro
               f"({growth:+.1f}%)")
     print(f"parse ceiling:      {ceiling:.1f} pages/s (plain newspaper3k, "
           f"{args.parse_workers} processes, {len(htmls)} pages)")
+    print(f"our parse ceiling:  {our_ceiling:.1f} pages/s (our parse + normalise, same "
+          f"processes and pages; ratio to it {e2e / our_ceiling:.2f})")
     print(f"ms/page (1 proc):   raw newspaper3k {raw_ms:.1f}, our parse+normalise "
           f"{ours_ms:.1f} ({ours_ms / raw_ms:.2f}x)")
     print(f"ratio_to_parse_ceiling={e2e / ceiling:.2f}")
