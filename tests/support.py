@@ -176,6 +176,9 @@ class WorkerProcesses:
         self.procs[queue] = proc
         return proc
 
+    def cli_command(self) -> list[str]:
+        return [sys.executable, "-m", "worker.cli"]
+
     def wait_ready(self, timeout: float = 60) -> None:
         from celery import Celery
 
