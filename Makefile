@@ -21,6 +21,7 @@ demo: install
 	$(BIN)/news-ingest demo
 
 test: install
+	@bash .ci/install-system --test || echo "(pgbouncer not installed: its test is skipped)"
 	$(BIN)/pytest -q
 
 lint: install
