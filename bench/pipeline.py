@@ -162,7 +162,9 @@ def parse_ceiling(htmls: list[str], processes: int, kind: str = "raw") -> float:
     """Pages/s over ``htmls`` in ``processes`` processes: plain newspaper3k (``raw``) or our
     whole parse + normalise (``ours``)."""
     chunks = [(kind, htmls[i::processes]) for i in range(processes)]
-    ctx = multiprocessing.get_context("fork")
+    # spawn, not fork: a forked child would inherit (and on exit close) this process's broker
+    # connection, and hang on it.
+    ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(processes) as pool:
         pool.map(_time_many, [(kind, htmls[:2])] * processes)  # warm up every process
         started = time.perf_counter()
@@ -223,6 +225,9 @@ def main() -> int:
                         help="pages used for the parse ceiling (default: every distinct page "
                         "served, so the ceiling and the run see the same pages)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary stack folder")
+    parser.add_argument("--parse-only", action="store_true",
+                        help="measure the parse stage alone: fetch every page first, then "
+                        "start the parse worker (as when fetch runs on another machine)")
     args = parser.parse_args()
 
     raw_pages = load_pages(args.corpus, args.urls)
@@ -259,11 +264,16 @@ def main() -> int:
     migrate()
     server = LatencyServer(raw_pages, args.latency_ms / 1000)
     logs = open(home / "workers.log", "ab")  # noqa: SIM115
-    procs = {q: subprocess.Popen([sys.executable, "-m", "worker.cli", "worker", "--queues", q],
-                                 env={**os.environ, **env}, stdout=logs, stderr=logs, cwd=ROOT,
-                                 start_new_session=True)
-             for q in ("fetch", "parse")}
+
+    def start(queue: str) -> subprocess.Popen[bytes]:
+        return subprocess.Popen([sys.executable, "-m", "worker.cli", "worker", "--queues", queue],
+                                env={**os.environ, **env}, stdout=logs, stderr=logs, cwd=ROOT,
+                                start_new_session=True)
+
+    procs = {q: start(q) for q in (("fetch",) if args.parse_only else ("fetch", "parse"))}
     try:
+        if args.parse_only:
+            return run_parse_only(args, server, procs, start)
         return run(args, server, procs, raw_pages)
     finally:
         for proc in procs.values():
@@ -282,6 +292,61 @@ def main() -> int:
             print(f"stack kept in {home}")
 
 
+def _wait_workers(broker_app: Any, count: int) -> bool:
+    deadline = time.monotonic() + 60
+    while len({n for r in (broker_app.control.ping(timeout=1.0) or []) for n in r}) < count:
+        if time.monotonic() > deadline:
+            return False
+    return True
+
+
+def _count(engine: Any, statuses: tuple[str, ...]) -> int:
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM ingest_jobs WHERE status = ANY(:s)"),
+                                {"s": list(statuses)}).scalar_one())
+
+
+def run_parse_only(args: argparse.Namespace, server: LatencyServer,
+                   procs: dict[str, subprocess.Popen[bytes]], start: Any) -> int:
+    """Fetch everything with the parse worker stopped, then time the parse worker alone."""
+    from sqlalchemy import text
+
+    from worker.celery_app import app
+    from worker.producer import enqueue
+    from worker.store import get_engine
+
+    if not _wait_workers(app, 1):
+        print("workers did not start", file=sys.stderr)
+        return 1
+    urls = [f"http://127.0.0.1:{server.port}/p/{i}" for i in range(args.urls)]
+    for first in range(0, len(urls), 1000):
+        enqueue(urls[first:first + 1000], source="bench")
+    engine = get_engine()
+    while _count(engine, ("parsing", "failed")) < args.urls:
+        time.sleep(0.5)
+    os.killpg(procs["fetch"].pid, 15)
+    procs["fetch"].wait(60)
+    print(f"  fetched {args.urls} pages; starting the parse worker", flush=True)
+    procs["parse"] = start("parse")
+    if not _wait_workers(app, 1):
+        print("parse worker did not start", file=sys.stderr)
+        return 1
+    started_at = time.time()
+    while _count(engine, ("stored", "failed")) < args.urls:
+        time.sleep(0.5)
+    with engine.connect() as conn:
+        row = conn.execute(text(
+            "SELECT count(*) FILTER (WHERE status = 'stored') AS stored, "
+            "extract(epoch FROM max(finished_at)) AS last FROM ingest_jobs")).one()
+    rate = args.urls / (float(row.last) - started_at)
+    print(f"parse stage alone:  {rate:.1f} pages/s with {args.parse_workers} parse "
+          f"process(es) ({row.stored} stored)")
+    print(f"parse_stage_pages_per_s={rate:.2f}")
+    return 0
+
+
 def run(args: argparse.Namespace, server: LatencyServer, procs: dict[str, subprocess.Popen[bytes]],
         raw_pages: list[bytes]) -> int:
     from sqlalchemy import text
@@ -290,11 +355,9 @@ def run(args: argparse.Namespace, server: LatencyServer, procs: dict[str, subpro
     from worker.producer import enqueue
     from worker.store import get_engine
 
-    deadline = time.monotonic() + 60
-    while len({n for r in (app.control.ping(timeout=1.0) or []) for n in r}) < 2:
-        if time.monotonic() > deadline:
-            print("workers did not start", file=sys.stderr)
-            return 1
+    if not _wait_workers(app, 2):
+        print("workers did not start", file=sys.stderr)
+        return 1
 
     urls = [f"http://127.0.0.1:{server.port}/p/{i}" for i in range(args.urls)]
     started = time.monotonic()
