@@ -19,6 +19,7 @@ from celery.signals import (
     worker_init,
     worker_process_init,
     worker_process_shutdown,
+    worker_ready,
 )
 from kombu import Exchange, Queue
 
@@ -125,6 +126,19 @@ _WARM_UP_PAGE = (
     + "<p>This paragraph warms the parser, its language models and caches up. </p>" * 8
     + "</article></body></html>"
 )
+
+
+@worker_ready.connect
+def _start_sweeper(sender: Any = None, **_: Any) -> None:
+    """Fetch workers (thread pools: no fork after start) run the lost-message sweeper."""
+    try:
+        queues = set(sender.app.amqp.queues.consume_from or {})
+    except AttributeError:
+        return
+    if FETCH_QUEUE in queues:
+        from worker.sweeper import start_sweeper
+
+        start_sweeper()
 
 
 @worker_init.connect

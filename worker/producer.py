@@ -18,7 +18,8 @@ from schemas import FETCH_TASK_NAME, IngestRequest
 from worker.errors import PermanentError, TransientError
 from worker.urls import validate_url
 
-__all__ = ["enqueue", "split_valid", "InvalidURLs", "celery_message", "PUBLISH_BATCH"]
+__all__ = ["enqueue", "split_valid", "InvalidURLs", "celery_message", "publish_requests",
+           "PUBLISH_BATCH"]
 
 PUBLISH_BATCH = 1000
 _ORIGIN = f"{os.getpid()}@{socket.gethostname()}"
@@ -80,6 +81,12 @@ def enqueue(urls: Iterable[str], *, source: str | None = None,
                     store.fail_job(request, error)
         raise error from exc
     return [r.job_id for r in requests]
+
+
+def publish_requests(requests: list[IngestRequest]) -> None:
+    """Publish already recorded requests (the sweeper's resend), in batches."""
+    for start in range(0, len(requests), PUBLISH_BATCH):
+        _publish(requests[start:start + PUBLISH_BATCH])
 
 
 def celery_message(request: IngestRequest) -> dict[str, Any]:

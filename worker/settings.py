@@ -74,6 +74,16 @@ class Settings(BaseSettings):
         description="Seconds between a worker's sweeps for tasks whose visibility timeout "
         "passed (a crashed worker's tasks come back within timeout + this).",
     )
+    sweep_interval: float = Field(
+        default=60.0,
+        description="Seconds between a fetch worker's sweeps for unfinished jobs whose message "
+        "was lost (0 turns the sweeper off).",
+    )
+    sweep_after: float = Field(
+        default=1800.0,
+        description="An unfinished job whose row has not changed for this long has its message "
+        "sent again (keep it above the longest queue wait plus the visibility timeout).",
+    )
     max_deliveries: int = Field(
         default=5, description="A task delivered more often than this is failed as poison."
     )

@@ -41,7 +41,7 @@ from worker.urls import normalize_url
 
 __all__ = [
     "get_engine", "dispose_engine", "create_jobs", "advance_job", "fail_job", "store_article",
-    "job_statuses", "recent_articles", "STATUS_RANK", "retry_jobs",
+    "job_statuses", "recent_articles", "claim_stale_jobs", "STATUS_RANK", "retry_jobs",
 ]
 
 STATUS_RANK = {"queued": 0, "fetching": 1, "parsing": 2, "stored": 3, "failed": 3}
@@ -272,6 +272,30 @@ def _link_duplicate(conn: Connection, article_id: int, row: dict[str, Any]) -> N
     if original is not None:
         conn.execute(update(Article).where(Article.id == article_id)
                      .values(duplicate_of=original))
+
+
+_CLAIM_STALE = text("""
+UPDATE ingest_jobs SET updated_at = now(),
+       meta = jsonb_set(meta, '{resent}', to_jsonb(coalesce((meta->>'resent')::int, 0) + 1))
+WHERE id IN (SELECT id FROM ingest_jobs
+             WHERE status IN ('queued', 'fetching', 'parsing')
+               AND updated_at < now() - make_interval(secs => :older_than)
+             ORDER BY updated_at LIMIT :limit FOR UPDATE SKIP LOCKED)
+RETURNING id, url, source, meta, submitted_at, status
+""")
+
+
+def claim_stale_jobs(older_than: float, limit: int = 500) -> list[tuple[IngestRequest, str]]:
+    """Unfinished jobs untouched for ``older_than`` seconds, claimed (their ``updated_at`` is
+    bumped, so one sweeper at a time resends them): (request, status) pairs."""
+    try:
+        with get_engine().begin() as conn:
+            rows = conn.execute(_CLAIM_STALE, {"older_than": older_than, "limit": limit}).all()
+    except (OperationalError, DBAPIError) as exc:
+        raise _translate(exc) from exc
+    return [(IngestRequest(job_id=str(r.id), url=r.url, source=r.source,
+                           meta={k: v for k, v in dict(r.meta or {}).items() if k != "resent"},
+                           submitted_at=r.submitted_at), r.status) for r in rows]
 
 
 def job_statuses(job_ids: Iterable[str]) -> dict[str, dict[str, Any]]:

@@ -121,6 +121,11 @@ def _poisoned(task: Task, request: IngestRequest, throttles: int = 0) -> bool:
     return True
 
 
+def resend_parse(request: IngestRequest) -> None:
+    """Send a parse message again (the sweeper, for a job stuck in ``parsing``)."""
+    _hand_over(request)
+
+
 def _hand_over(request: IngestRequest) -> None:
     try:
         parse_task.apply_async(args=[request.model_dump(mode="json")], queue=PARSE_QUEUE)

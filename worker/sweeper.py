@@ -1,0 +1,63 @@
+"""Resend the messages of jobs that stopped moving: the safety net under the broker.
+
+Celery's Redis transport takes a message off the queue (``BRPOP``) before it records it as
+unacknowledged; a worker killed, or a Redis shut down, in that instant loses the message
+although its job is on record. Every fetch worker therefore runs a sweeper thread: every
+``NEWS_INGEST_SWEEP_INTERVAL`` seconds it claims unfinished jobs (``queued``, ``fetching``,
+``parsing``) whose row has not changed for ``NEWS_INGEST_SWEEP_AFTER`` seconds and sends their
+message again: the fetch task for queued/fetching jobs, the parse task for parsing ones.
+Resending is safe: every stage skips a job that has moved past it, and writes are idempotent.
+Claiming bumps the row's ``updated_at`` with ``FOR UPDATE SKIP LOCKED``, so several fetch
+workers do not resend the same job together. Jobs a producer never recorded in PostgreSQL
+(``record_jobs=False``, other-language producers) are outside its reach.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from worker.settings import get_settings
+
+__all__ = ["sweep_once", "start_sweeper"]
+
+log = logging.getLogger("news_ingest.sweeper")
+_started = threading.Event()
+
+
+def sweep_once(older_than: float, limit: int = 500) -> int:
+    """Resend the messages of stale jobs once; returns how many were resent."""
+    from worker import store
+    from worker.producer import publish_requests
+    from worker.tasks import resend_parse
+
+    claimed = store.claim_stale_jobs(older_than, limit)
+    fetches = [request for request, status in claimed if status != "parsing"]
+    if fetches:
+        publish_requests(fetches)
+    for request, status in claimed:
+        if status == "parsing":
+            resend_parse(request)
+    if claimed:
+        log.warning("resent stale jobs", extra={"count": len(claimed)})
+    return len(claimed)
+
+
+def _loop(stop: threading.Event) -> None:
+    settings = get_settings()
+    while not stop.wait(settings.sweep_interval):
+        try:
+            sweep_once(settings.sweep_after)
+        except Exception:  # noqa: BLE001 - a sweep failing (database down) is retried later
+            log.exception("sweep failed")
+
+
+def start_sweeper() -> threading.Event | None:
+    """Start the sweeper thread once per process; returns the event that stops it."""
+    if _started.is_set() or get_settings().sweep_interval <= 0:
+        return None
+    _started.set()
+    stop = threading.Event()
+    threading.Thread(target=_loop, args=(stop,), name="news-ingest-sweeper",
+                     daemon=True).start()
+    return stop
