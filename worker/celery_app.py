@@ -128,14 +128,18 @@ _WARM_UP_PAGE = (
 )
 
 
+def _consumed_queues(worker: Any) -> set[str]:
+    """The queues a starting worker consumes from (empty when it cannot tell)."""
+    try:
+        return set(worker.app.amqp.queues.consume_from or {})
+    except AttributeError:
+        return set()
+
+
 @worker_ready.connect
 def _start_sweeper(sender: Any = None, **_: Any) -> None:
     """Fetch workers (thread pools: no fork after start) run the lost-message sweeper."""
-    try:
-        queues = set(sender.app.amqp.queues.consume_from or {})
-    except AttributeError:
-        return
-    if FETCH_QUEUE in queues:
+    if FETCH_QUEUE in _consumed_queues(sender):
         from worker.sweeper import start_sweeper
 
         start_sweeper()
@@ -146,11 +150,7 @@ def _warm_up(sender: Any = None, **_: Any) -> None:
     """Before a parse worker forks its pool, run the parse code once, so lazily loaded models
     (language identification, trafilatura, newspaper's stopwords) load once in the parent and
     are shared copy-on-write by every child instead of being loaded by each on its first page."""
-    try:
-        queues = set(sender.app.amqp.queues.consume_from or {})
-    except AttributeError:
-        queues = set()
-    if PARSE_QUEUE not in queues:
+    if PARSE_QUEUE not in _consumed_queues(sender):
         return
     from worker.errors import IngestError
     from worker.normalise import extract_record
