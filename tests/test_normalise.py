@@ -80,6 +80,9 @@ def test_date_from_url() -> None:
     (["View all posts by Jane Doe"], ["Jane Doe"]),
     (["Jane Doe", "JANE DOE"], ["Jane Doe"]),
     (["https://www.facebook.com/jane"], []),
+    (["Perry Bacon Jr."], ["Perry Bacon Jr."]),
+    (["Juan Carlos Muñoz C.", "Jane Doe."], ["Juan Carlos Muñoz C.", "Jane Doe"]),
+    (["Redacci&oacute;n Sur"], ["Redacción Sur"]),
 ])
 def test_clean_authors(raw: list[str], names: list[str]) -> None:
     assert clean_authors(raw)[0] == names

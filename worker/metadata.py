@@ -259,15 +259,23 @@ def _types(obj: dict[str, Any]) -> set[str]:
     return out
 
 
-def _names(value: Any, meta: PageMetadata, source: str, target: str = "authors") -> None:
-    """Author-like values: strings, Person/Organization objects, lists of either."""
+def _names(value: Any, meta: PageMetadata, source: str, target: str = "authors",
+           ids: dict[str, dict[str, Any]] | None = None) -> None:
+    """Author-like values: strings, Person/Organization objects, lists of either.
+
+    An object that is only a reference (``{"@id": ...}``, as Yoast's ``@graph`` writes the
+    article's author) is resolved through ``ids``, the page's JSON-LD objects by ``@id``.
+    """
     if isinstance(value, list):
         for item in value[:30]:
-            _names(item, meta, source, target)
+            _names(item, meta, source, target, ids)
     elif isinstance(value, str):
         if not value.startswith(("http://", "https://", "/")):
             meta.add(target, value, source)
     elif isinstance(value, dict):
+        ref = value.get("@id")
+        if "name" not in value and isinstance(ref, str) and ids and ref in ids:
+            value = ids[ref]
         name = value.get("name")
         if isinstance(name, list):
             name = name[0] if name and isinstance(name[0], str) else None
@@ -277,7 +285,7 @@ def _names(value: Any, meta: PageMetadata, source: str, target: str = "authors")
                 name = f"{given} {family}"
         if isinstance(name, str):
             kind = _types(value)
-            if target == "authors" and kind & ORG_TYPES:
+            if target == "authors" and kind & ORG_TYPES and "person" not in kind:
                 meta.add("publishers", name, source)
             else:
                 meta.add(target, name, source)
@@ -307,7 +315,8 @@ def _text_list(value: Any) -> list[str]:
     return []
 
 
-def _from_article(obj: dict[str, Any], meta: PageMetadata, source: str) -> None:
+def _from_article(obj: dict[str, Any], meta: PageMetadata, source: str,
+                  ids: dict[str, dict[str, Any]] | None = None) -> None:
     for key in ("headline", "name", "alternativeHeadline"):
         if isinstance(obj.get(key), str):
             meta.add("title", obj[key], source)
@@ -318,10 +327,10 @@ def _from_article(obj: dict[str, Any], meta: PageMetadata, source: str) -> None:
             meta.add("published", obj[key], source)
             break
     meta.add("modified", obj.get("dateModified"), source)
-    _names(obj.get("author"), meta, source)
+    _names(obj.get("author"), meta, source, ids=ids)
     if obj.get("author") is None:
-        _names(obj.get("creator"), meta, source)
-    _names(obj.get("publisher"), meta, source, target="publishers")
+        _names(obj.get("creator"), meta, source, ids=ids)
+    _names(obj.get("publisher"), meta, source, target="publishers", ids=ids)
     for section in _text_list(obj.get("articleSection"))[:3]:
         meta.add("section", section, source)
     keywords = obj.get("keywords")
@@ -360,6 +369,7 @@ def _regex_fallback(raw: str, meta: PageMetadata) -> None:
 def _jsonld(scripts: list[str], meta: PageMetadata) -> None:
     articles: list[dict[str, Any]] = []
     pages: list[dict[str, Any]] = []
+    ids: dict[str, dict[str, Any]] = {}
     for raw in scripts:
         docs = _loads_tolerant(raw)
         if not docs:
@@ -368,6 +378,9 @@ def _jsonld(scripts: list[str], meta: PageMetadata) -> None:
         for obj in _walk(docs):
             kinds = _types(obj)
             meta.jsonld_types.extend(sorted(kinds))
+            ref = obj.get("@id")
+            if isinstance(ref, str) and "name" in obj:
+                ids.setdefault(ref, obj)
             if kinds & ARTICLE_TYPES and not kinds & {"review"} - ARTICLE_TYPES:
                 articles.append(obj)
             elif kinds & PAGE_TYPES:
@@ -380,9 +393,9 @@ def _jsonld(scripts: list[str], meta: PageMetadata) -> None:
     articles.sort(key=lambda o: (not (o.get("headline") or o.get("datePublished")),
                                  "creativework" in _types(o)))
     for obj in articles:
-        _from_article(obj, meta, "jsonld")
+        _from_article(obj, meta, "jsonld", ids)
     for obj in pages:
-        _from_article(obj, meta, "jsonld:page")
+        _from_article(obj, meta, "jsonld:page", ids)
 
 
 # --------------------------------------------------------------------------- microdata
