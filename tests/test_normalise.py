@@ -100,6 +100,23 @@ def test_clean_title_cuts_site_name() -> None:
     assert clean_title("Left - right: a story", keys) == "Left - right: a story"
 
 
+def test_clean_title_cuts_date_part() -> None:
+    assert clean_title("Big story : 31.10.2023, 10.19 Uhr", set()) == "Big story"
+    assert clean_title("23.01.2022 - Big story", set()) == "Big story"
+    assert clean_title("Top 10 - 2023 in review", set()) == "Top 10 - 2023 in review"
+
+
+def test_drop_kicker() -> None:
+    from worker.normalise import drop_kicker
+
+    h1 = "Flooding Dykes hold on the river"
+    assert drop_kicker(h1, "Flooding", ["Dykes hold on the river | Paper"]) == \
+        "Dykes hold on the river"
+    # no declared title has the headline alone: the <h1> stays whole
+    assert drop_kicker(h1, "Flooding", ["Something else"]) == h1
+    assert drop_kicker(h1, "", ["Dykes hold on the river"]) == h1
+
+
 def test_clean_body_drops_credits_and_prompts() -> None:
     text = ("First paragraph of the story.\n\nFoto: dpa\n\nShare this article\n\n"
             "Read more: another story\n\nLast   paragraph.")

@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
 __all__ = ["parse_date", "parse_date_local", "offset_minutes", "plausible", "date_from_url",
-           "MIN_YEAR"]
+           "MIN_YEAR", "MONTH_NAMES"]
 
 MIN_YEAR = 1990
 _MAX_SKEW = timedelta(hours=14)
@@ -49,6 +49,7 @@ for _num, _names in enumerate([
     for _n in _names.split():
         _MONTHS.setdefault(_n, _num)
 
+MONTH_NAMES = frozenset(_MONTHS)
 _MONTH_RE = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
 _TIME = r"(?:[T\s,]+(?:um\s+|at\s+|à\s+|a las\s+)?(\d{1,2})[:h.](\d{2})(?::(\d{2}))?(?:\.\d+)?" \
         r"\s*(am|pm|a\.m\.|p\.m\.)?\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})?)?"

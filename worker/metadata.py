@@ -172,7 +172,11 @@ class PageMetadata:
     fields: dict[str, list[Candidate]] = field(default_factory=lambda: {f: [] for f in FIELDS})
     html_lang: str = ""
     # the page's visible headline: the first <h1> inside <article>/<main>, else the only <h1>
+    # (text of visually hidden children left out)
     headline_h1: str = ""
+    # the kicker printed as the first part of that <h1> ("Topic" in <h1><span class=
+    # "kicker">Topic</span> Headline</h1>), "" when it has none
+    headline_kicker: str = ""
     jsonld_types: list[str] = field(default_factory=list)
 
     def add(self, name: str, value: Any, source: str) -> None:
@@ -438,6 +442,72 @@ def _microdata(doc: Any, meta: PageMetadata) -> None:
                 meta.add("language", _itemprop_value(el), "itemprop")
 
 
+# --------------------------------------------------------------------------- headline
+# Classes that hide an element from sighted readers (text kept for screen readers only).
+_HIDDEN_CLASS = re.compile(r"element-invisible|visually-?hidden|sr-only|screen-reader",
+                           re.IGNORECASE)
+# Classes of a kicker (topic line) printed inside the <h1> before the headline itself.
+_KICKER_CLASS = re.compile(r"kicker|dach|overline|topline|super|sub-?title|subheadline|"
+                           r"topic|label|eyebrow|roofline|rubri|spitzmarke|category",
+                           re.IGNORECASE)
+
+
+_BREAKING_TAGS = frozenset({"br", "div", "p", "small", "h2", "h3", "h4"})
+
+
+def _shown_text(el: Any) -> str:
+    """The text of ``el`` without its visually hidden descendants, on one line."""
+    parts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node.tag, str) and _HIDDEN_CLASS.search(str(node.get("class") or "")) \
+                and node is not el:
+            return
+        block = node.tag in _BREAKING_TAGS
+        if block:
+            parts.append(" ")
+        if node.text:
+            parts.append(node.text)
+        for child in node:
+            if isinstance(child.tag, str):
+                walk(child)
+            if child.tail:
+                parts.append(child.tail)
+        if block:
+            parts.append(" ")
+
+    walk(el)
+    return " ".join("".join(parts).split())
+
+
+def _kicker(h1: Any) -> str:
+    """The kicker at the start of ``h1``: its first child, when that is a block, is followed
+    by a line break, or is classed as a kicker, and more words follow it; else ""."""
+    node = h1
+    while True:  # unwrap <h1><a>...</a></h1> and similar single wrappers
+        kids = [k for k in node if isinstance(k.tag, str)]
+        if len(kids) == 1 and not (node.text or "").strip() and \
+                not (kids[0].tail or "").strip():
+            node = kids[0]
+            continue
+        break
+    kids = [k for k in node if isinstance(k.tag, str)]
+    if (node.text or "").strip() or len(kids) < 2 and not (kids and (kids[0].tail or "").strip()):
+        return ""
+    first = kids[0]
+    text = _shown_text(first)
+    if not text or len(text) > 120:
+        return ""
+    follower = first.getnext()
+    marked = (first.tag in ("div", "small", "p") or
+              (follower is not None and follower.tag == "br") or
+              bool(_KICKER_CLASS.search(str(first.get("class") or ""))))
+    rest = _shown_text(node)[len(text):] if _shown_text(node).startswith(text) else ""
+    if not marked or len(rest.split()) < 2:
+        return ""
+    return text
+
+
 # --------------------------------------------------------------------------- entry point
 def extract_metadata(doc: Any) -> PageMetadata:
     """Collect every metadata value of the page ``doc`` (an lxml HTML tree, not modified)."""
@@ -517,11 +587,12 @@ def extract_metadata(doc: Any) -> PageMetadata:
                 break
     h1 = [h for h in root.xpath("//h1") if " ".join(h.text_content().split())]
     if len(h1) == 1:
-        meta.add("title", h1[0].text_content(), "html")
+        meta.add("title", _shown_text(h1[0]), "html")
     in_main = [h for h in h1 if h.xpath("ancestor::article|ancestor::main|"
                                         "ancestor::*[@role='main']")]
     headline = in_main[:1] or (h1 if len(h1) == 1 else [])
     if headline:
-        meta.headline_h1 = " ".join(headline[0].text_content().split())
+        meta.headline_h1 = _shown_text(headline[0])
+        meta.headline_kicker = _kicker(headline[0])
     meta.sort()
     return meta

@@ -74,7 +74,14 @@ from urllib.parse import urljoin
 
 from schemas import ArticleRecord
 from worker.body import SECOND_EXTRACTOR_NAME, htmldate_published, trafilatura_text
-from worker.dates import date_from_url, offset_minutes, parse_date, parse_date_local, plausible
+from worker.dates import (
+    MONTH_NAMES,
+    date_from_url,
+    offset_minutes,
+    parse_date,
+    parse_date_local,
+    plausible,
+)
 from worker.errors import PermanentError
 from worker.metadata import Candidate, PageMetadata, extract_metadata
 from worker.parse import EXTRACTOR_NAME, ParsedPage, parse_html
@@ -277,17 +284,29 @@ def _is_site(text: str, keys: set[str]) -> bool:
                for k in keys)
 
 
+_MONTH_WORDS = re.compile(r"\b(?:" + "|".join(sorted(MONTH_NAMES, key=len, reverse=True)) +
+                          r"|uhr|um|at|am|pm)\b\.?", re.IGNORECASE)
+
+
+def _is_date_part(text: str) -> bool:
+    """Whether a title part is only a date or time ("31.10.2023, 10.19 Uhr", "23.01.2022")."""
+    if not re.search(r"\d", text) or parse_date(text) is None:
+        return False
+    return not re.sub(r"[\W\d_]+", "", _MONTH_WORDS.sub("", text))
+
+
 def clean_title(title: str, site_keys: set[str]) -> str:
-    """Cut a site-name part (" | Site", "Site - ") off a title; decode HTML entities."""
+    """Cut a site-name part (" | Site", "Site - ") or a date part (" : 31.10.2023, 10.19
+    Uhr") off a title; decode HTML entities."""
     title = _one_line(html_lib.unescape(title))
     parts = _TITLE_SEPS.split(title)
     if len(parts) < 2:
         return title
-    while len(parts) > 1 and _is_site(parts[-1], site_keys):
+    while len(parts) > 1 and (_is_site(parts[-1], site_keys) or _is_date_part(parts[-1])):
         cut = title.rfind(parts[-1])
         title = re.sub(r"[\s|\-–—:·»/]+$", "", title[:cut])
         parts = parts[:-1]
-    if len(parts) > 1 and _is_site(parts[0], site_keys):
+    if len(parts) > 1 and (_is_site(parts[0], site_keys) or _is_date_part(parts[0])):
         start = title.find(parts[0]) + len(parts[0])
         rest = re.sub(r"^[\s|\-–—:·»/]+", "", title[start:])
         if rest:
@@ -303,6 +322,18 @@ def _words(text: str) -> str:
 # A headline <h1> sharing this share of its words with a title the page declares is the same
 # headline, worded for the page rather than for search engines and social cards.
 _H1_WORD_SHARE = 0.6
+
+
+def drop_kicker(h1: str, kicker: str, declared: list[str]) -> str:
+    """The ``<h1>`` without the kicker printed in front of it, when a declared title has
+    the headline without it (``<h1><span class="kicker">Topic</span> Headline</h1>``)."""
+    if not kicker or not h1.startswith(kicker):
+        return h1
+    rest = h1[len(kicker):].lstrip(" :|–—-·")
+    key = _words(rest)
+    if key and any(key in _words(d) for d in declared):
+        return rest
+    return h1
 
 
 def prefer_headline(title: str | None, h1: str, declared: list[str],
@@ -616,7 +647,9 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
     title, src = _first_valid(title_cands, lambda v: clean_title(v, site_keys))
     if meta.headline_h1:
         declared = [c.value for c in title_cands if c.source != "html"]
-        headline, took = prefer_headline(title, meta.headline_h1, declared, site_keys)
+        h1 = clean_title(drop_kicker(meta.headline_h1, meta.headline_kicker, declared),
+                         site_keys)
+        headline, took = prefer_headline(title, h1, declared, site_keys)
         if took and headline != title:
             title, src = headline, "html:h1"
     if title:
@@ -704,7 +737,7 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
     # body
     second = second_opinion(page.doc, base, page.text or "")
     body, chosen = choose_body(page.text or "", second)
-    text = drop_leading_title(clean_body(body), title)
+    text = drop_leading_title(drop_leading_title(clean_body(body), title), meta.headline_h1)
     extractor = EXTRACTOR_NAME if chosen == "newspaper3k" else SECOND_EXTRACTOR_NAME
     prov["text"] = extractor
 
