@@ -33,6 +33,8 @@ FAST_REDELIVERY = {
     # The sweeper resends jobs whose message the broker lost (see worker/sweeper.py).
     "NEWS_INGEST_SWEEP_INTERVAL": "2",
     "NEWS_INGEST_SWEEP_AFTER": "30",
+    # A worker whose consumer got stuck restarts itself (see worker/watchdog.py).
+    "NEWS_INGEST_STALL_AFTER": "20",
 }
 
 
@@ -147,9 +149,6 @@ for url in sys.stdin.read().split():
 """
 
 
-@pytest.mark.skip(reason="open bug: in fresh-machine CI runs the fetch worker stayed idle after "
-                  "the Redis restart (main loop in epoll, 146 messages waiting, never consumed); "
-                  "passes locally; see the README's delivery section")
 def test_redis_restart_keeps_every_acknowledged_enqueue(stack, pages, tmp_path) -> None:
     urls = [pages.url(f"/a/{i}") for i in range(150)]
     with _workers(stack, tmp_path):
@@ -200,4 +199,30 @@ def test_sigterm_warm_shutdown_finishes_or_redelivers(stack, pages, tmp_path) ->
             workers.wait_ready()
             _wait_until(lambda: _counts(stack).get("stored", 0) == 60, 180, "all 60 stored",
                         stack)
+    _assert_exactly_once(stack, job_ids, urls)
+
+
+def _celery_children(pid: int) -> list[int]:
+    """The Celery worker processes `news-ingest worker` (pid) runs as its children."""
+    out = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(pid)], capture_output=True,
+                         text=True, check=False).stdout
+    return [int(line.split()[0]) for line in out.splitlines() if "celery" in line]
+
+
+def test_supervisor_restarts_a_worker_that_died_unasked(stack, pages, tmp_path) -> None:
+    urls = [pages.url(f"/a/{i}") for i in range(60)]
+    workers = _workers(stack, tmp_path)
+    with workers:
+        supervisor = workers.procs["fetch"]
+        (first,) = _celery_children(supervisor.pid)
+        job_ids = _enqueue(stack, urls)
+        _wait_until(lambda: _counts(stack).get("stored", 0) >= 5, 120, "5 stored")
+        os.kill(first, signal.SIGKILL)  # the Celery worker only, not its supervisor
+        _wait_until(lambda: _celery_children(supervisor.pid) not in ([], [first]), 30,
+                    "a new fetch worker")
+        _wait_until(lambda: _counts(stack).get("stored", 0) == 60, 240, "all 60 stored", stack)
+        assert supervisor.poll() is None
+        assert "restarting worker" in workers.log("fetch")
+        supervisor.send_signal(signal.SIGTERM)
+        assert supervisor.wait(60) == 0  # told to stop: stops, no restart
     _assert_exactly_once(stack, job_ids, urls)

@@ -23,6 +23,7 @@ from celery.signals import (
 )
 from kombu import Exchange, Queue
 
+from worker import broker
 from worker.services import redis_url
 from worker.settings import get_settings
 
@@ -107,6 +108,7 @@ def _sentinel_options(settings: Any) -> dict[str, Any]:
     return {}
 
 
+broker.install()  # keep consumers alive across broker outages (see worker/broker.py)
 app = Celery("news_ingest", include=["worker.tasks"])
 app.config_from_object(_LazyConfig())
 
@@ -143,6 +145,18 @@ def _start_sweeper(sender: Any = None, **_: Any) -> None:
         from worker.sweeper import start_sweeper
 
         start_sweeper()
+
+
+@worker_ready.connect
+def _start_watchdog(sender: Any = None, **_: Any) -> None:
+    """Every worker restarts itself when its consumer stops taking messages (watchdog.py)."""
+    queues = _consumed_queues(sender)
+    # The sender is the consumer; its controller is the WorkController.
+    concurrency = getattr(getattr(sender, "controller", None), "concurrency", None)
+    if queues and isinstance(concurrency, int):
+        from worker.watchdog import start_watchdog
+
+        start_watchdog(queues, concurrency)
 
 
 @worker_init.connect

@@ -11,14 +11,13 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
 import zlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -184,21 +183,23 @@ def worker_command(queue: str, concurrency: int | None, loglevel: str | None = N
             "--without-mingle", "-l", (loglevel or settings.log_level).upper(), *(extra or [])]
 
 
-def start_workers(queues: list[str], concurrency: int | None = None,
-                  env: dict[str, str] | None = None, loglevel: str | None = None,
-                  stdout: Any = None) -> list[subprocess.Popen[bytes]]:
+def _child_env(env: dict[str, str] | None, index: int) -> dict[str, str]:
     from worker.settings import child_environment
 
     child_env = child_environment(**(env or {}))
     port = get_settings().metrics_port
-    procs = []
-    for i, queue in enumerate(queues):
+    if port:
         # issue 7: one metrics endpoint per worker process: PORT, PORT + 1, ...
-        extra_env = {"NEWS_INGEST_METRICS_PORT": str(port + i)} if port else {}
-        procs.append(subprocess.Popen(worker_command(queue, concurrency, loglevel),
-                                      env={**child_env, **extra_env},
-                                      stdout=stdout, stderr=stdout))
-    return procs
+        child_env["NEWS_INGEST_METRICS_PORT"] = str(port + index)
+    return child_env
+
+
+def start_workers(queues: list[str], concurrency: int | None = None,
+                  env: dict[str, str] | None = None, loglevel: str | None = None,
+                  stdout: Any = None) -> list[subprocess.Popen[bytes]]:
+    return [subprocess.Popen(worker_command(queue, concurrency, loglevel),
+                             env=_child_env(env, i), stdout=stdout, stderr=stdout)
+            for i, queue in enumerate(queues)]
 
 
 def stop_workers(procs: list[subprocess.Popen[bytes]], timeout: float = 30) -> None:
@@ -223,23 +224,15 @@ def cmd_worker(args: argparse.Namespace) -> int:
         _err(f"unknown queue(s) {', '.join(unknown)}; declared queues: {', '.join(QUEUES)}")
         return EXIT_USAGE
     env = _ensure_services()
-    if len(queues) == 1:
-        # Replace this process, so signals (SIGTERM warm shutdown) reach Celery directly.
-        cmd = worker_command(queues[0], args.concurrency, args.loglevel)
-        from worker.settings import child_environment
+    from worker.supervisor import Supervisor
 
-        os.execve(cmd[0], cmd, child_environment(**env))
-    procs = start_workers(queues, args.concurrency, env, args.loglevel)
+    def starter(index: int, queue: str) -> Callable[[], subprocess.Popen[bytes]]:
+        cmd = worker_command(queue, args.concurrency, args.loglevel)
+        return lambda: subprocess.Popen(cmd, env=_child_env(env, index))
 
-    def _forward(signum: int, _frame: Any) -> None:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.send_signal(signum)
-
-    signal.signal(signal.SIGTERM, _forward)
-    signal.signal(signal.SIGINT, _forward)
-    codes = [proc.wait() for proc in procs]
-    return max(codes, default=0)
+    # Each queue's worker is a child that is restarted when it ends unasked (a stuck consumer,
+    # an unrecoverable error); signals are passed on (see worker/supervisor.py).
+    return Supervisor([(queue, starter(i, queue)) for i, queue in enumerate(queues)]).run()
 
 
 # -- extract / fetch --------------------------------------------------------------------------

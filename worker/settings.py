@@ -79,6 +79,12 @@ class Settings(BaseSettings):
         description="Seconds between a fetch worker's sweeps for unfinished jobs whose message "
         "was lost (0 turns the sweeper off).",
     )
+    stall_after: float = Field(
+        default=120.0,
+        description="A worker whose queue has had messages waiting for this long while it had "
+        "free slots and received none restarts itself (its consumer is stuck; 0 turns the "
+        "watchdog off).",
+    )
     sweep_after: float = Field(
         default=1800.0,
         description="An unfinished job whose row has not changed for this long has its message "

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from celery import Task
-from celery.exceptions import SoftTimeLimitExceeded
+from celery.exceptions import Reject, SoftTimeLimitExceeded
 from kombu.exceptions import OperationalError as KombuOperationalError
 from pydantic import ValidationError
 
@@ -49,6 +49,16 @@ class IngestTask(Task):  # type: ignore[misc]
 
     abstract = True
     stage = ""
+
+    def retry(self, *args: Any, **kwargs: Any) -> Any:
+        """Celery drops the message (``Reject(requeue=False)``) when it cannot publish the
+        retry because the broker is down; requeue it instead, so it is not lost."""
+        try:
+            return super().retry(*args, **kwargs)
+        except Reject as exc:
+            if exc.requeue:
+                raise
+            raise Reject(exc.reason, requeue=True) from exc
 
     def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any,
                    einfo: Any) -> None:
