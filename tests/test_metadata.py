@@ -100,3 +100,27 @@ def test_rel_author_link() -> None:
 def test_empty_page() -> None:
     meta = extract_metadata(None)
     assert meta.first("title") is None
+
+
+def test_review_authors_are_not_page_authors() -> None:
+    meta = meta_of("""<html><body>
+    <div itemscope itemtype="https://schema.org/Product"><span itemprop="name">Hutch</span>
+      <div itemprop="review" itemscope itemtype="https://schema.org/Review">
+        <span itemprop="author">Stefanie</span>
+        <meta itemprop="datePublished" content="2020-06-08"></div></div>
+    <article itemscope itemtype="https://schema.org/Article">
+      <span itemprop="author">Jane Doe</span></article></body></html>""")
+    assert values(meta, "authors") == [("Jane Doe", "itemprop")]
+    assert values(meta, "published") == []
+
+
+def test_headline_kicker_and_hidden_parts() -> None:
+    meta = meta_of("""<html><body><article>
+    <h1><span class="dachzeile">Topic line</span> <span>The headline itself</span>
+    <span class="element-invisible"> | Site</span></h1></article></body></html>""")
+    assert meta.headline_h1 == "Topic line The headline itself"
+    assert meta.headline_kicker == "Topic line"
+    plain = meta_of("<html><body><article><h1>Just <em>one</em> headline</h1></article>"
+                    "</body></html>")
+    assert plain.headline_h1 == "Just one headline"
+    assert plain.headline_kicker == ""

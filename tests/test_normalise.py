@@ -223,3 +223,12 @@ def test_prefer_headline() -> None:
                            ["Council backs path"], keys)[1] is False
     assert prefer_headline("Council backs path", "City Times", ["Council backs path"],
                            keys)[1] is False
+
+
+def test_local_offset_utc_midnight_of_central_europe() -> None:
+    from worker.normalise import local_offset
+
+    value = datetime(2021, 11, 4, 23, 0, tzinfo=UTC)
+    assert local_offset((value, 0), []) == (value, 60)
+    timed = datetime(2021, 11, 4, 23, 5, tzinfo=UTC)
+    assert local_offset((timed, 0), []) == (timed, 0)

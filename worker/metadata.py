@@ -177,6 +177,8 @@ class PageMetadata:
     # the kicker printed as the first part of that <h1> ("Topic" in <h1><span class=
     # "kicker">Topic</span> Headline</h1>), "" when it has none
     headline_kicker: str = ""
+    # publication dates of reviews and comments on the page (microdata): not the page's
+    foreign_dates: list[str] = field(default_factory=list)
     jsonld_types: list[str] = field(default_factory=list)
 
     def add(self, name: str, value: Any, source: str) -> None:
@@ -415,9 +417,28 @@ def _itemprop_value(el: Any) -> str:
     return str(el.text_content() or "")
 
 
+# Items whose author and dates are not the page's: reader reviews, comments, answers.
+_FOREIGN_ITEM = re.compile(r"review|comment|answer|question|rating", re.IGNORECASE)
+
+
+def _in_foreign_item(el: Any) -> bool:
+    """Whether ``el`` belongs to a review/comment item (its nearest enclosing itemscope)."""
+    node = el.getparent()
+    while node is not None:
+        if node.get("itemscope") is not None:
+            return bool(_FOREIGN_ITEM.search(str(node.get("itemtype") or "")))
+        node = node.getparent()
+    return False
+
+
 def _microdata(doc: Any, meta: PageMetadata) -> None:
     for el in doc.xpath("//*[@itemprop]")[:400]:
         props = str(el.get("itemprop") or "").split()
+        if {"author", "creator", "datePublished", "dateModified"}.intersection(props) and \
+                _in_foreign_item(el):
+            if "datePublished" in props:
+                meta.foreign_dates.append(_itemprop_value(el))
+            continue
         for prop in props:
             if prop == "datePublished":
                 meta.add("published", _itemprop_value(el), "itemprop")
