@@ -13,16 +13,44 @@ app module is imported (:func:`install`).
   detached transport raises the transport's own connection error instead, which the close
   path ignores; the in-flight messages stay in Redis's ``unacked`` hash and come back after
   the visibility timeout, as with any lost worker.
+- **Messages lost between BRPOP and the unacked record.** kombu takes a message off the queue
+  with ``BRPOP`` and only then records it in the ``unacked`` hash; a worker killed (or a
+  connection cut) in between loses it for good, whoever produced it. Here a channel that
+  consumes one queue moves the message atomically into its own in-flight list instead
+  (``BLMOVE queue news-ingest:inflight:<queue>:<channel> RIGHT LEFT``), and removes it from
+  there once it is in ``unacked``. A message still in an in-flight list a sweep later was lost
+  in that window, and :func:`recover_inflight` (run by the sweeper) puts it back on its queue.
+  Channels consuming several queues at once (``celery worker`` without ``-Q``) keep kombu's
+  ``BRPOP``.
 """
 
 from __future__ import annotations
 
+import logging
+import uuid
+from queue import Empty
+from time import monotonic
 from typing import Any
 
 from kombu.transport import redis as kombu_redis
+from kombu.utils.json import loads
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-__all__ = ["install"]
+__all__ = ["INFLIGHT_PREFIX", "PRIORITY_STEPS", "install", "recover_inflight"]
+
+log = logging.getLogger("news_ingest.broker")
+
+INFLIGHT_PREFIX = "news-ingest:inflight:"
+# One list per queue: no priorities (the reliable fetch reads the queue's one list).
+PRIORITY_STEPS = [0]
+# Put a message back only if it is still the same in-flight list's entry (atomic).
+_RESTORE_SCRIPT = """
+if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then
+  redis.call('RPUSH', KEYS[2], ARGV[1])
+  return 1
+end
+return 0
+"""
 
 _installed = False
 
@@ -41,3 +69,94 @@ def install() -> None:
         return original(self, asynchronous)
 
     kombu_redis.Channel._connparams = _connparams  # type: ignore[method-assign]
+    _install_reliable_fetch()
+
+
+def _reliable_queue(channel: Any) -> str | None:
+    """The one queue a channel can consume with BLMOVE, or None to keep BRPOP."""
+    if (len(channel.active_queues) != 1 or list(channel.priority_steps) != PRIORITY_STEPS
+            or channel.global_keyprefix):
+        return None
+    return str(next(iter(channel.active_queues)))
+
+
+def _inflight_key(channel: Any, queue: str) -> str:
+    token = channel.__dict__.get("_news_ingest_token")
+    if token is None:
+        token = channel.__dict__["_news_ingest_token"] = uuid.uuid4().hex
+    return f"{INFLIGHT_PREFIX}{queue}:{token}"
+
+
+def _install_reliable_fetch() -> None:
+    brpop_start = kombu_redis.Channel._brpop_start
+    brpop_read = kombu_redis.Channel._brpop_read
+
+    def _start(self: Any, timeout: Any = None) -> None:
+        queue = _reliable_queue(self)
+        self._news_ingest_queue = queue
+        if queue is None:
+            brpop_start(self, timeout)
+            return
+        if timeout is None:
+            timeout = self.brpop_timeout
+        self._in_poll = self.client.connection
+        self._brpop_sent_at = monotonic()
+        self.client.connection.send_command(
+            "BLMOVE", queue, _inflight_key(self, queue), "RIGHT", "LEFT", timeout or 0)
+
+    def _read(self: Any, **options: Any) -> bool:
+        queue = self.__dict__.get("_news_ingest_queue")
+        if queue is None:
+            return bool(brpop_read(self, **options))
+        inflight = _inflight_key(self, queue)
+        try:
+            try:
+                item = self.client.parse_response(self.client.connection, "BLMOVE", **options)
+            except self.connection_errors:
+                self.client.connection.disconnect()
+                raise
+            if item is None:
+                raise Empty()
+            try:
+                message = loads(kombu_redis.bytes_to_str(item))
+            except ValueError:
+                log.error("dropped an undecodable message", extra={"queue": queue})
+                with self.conn_or_acquire() as client:
+                    client.lrem(inflight, 1, item)
+                raise Empty() from None
+            self._queue_cycle.rotate(queue)
+            self.connection._deliver(message, queue)
+            # Recorded in `unacked` now: the in-flight copy is no longer needed.
+            with self.conn_or_acquire() as client:
+                client.lrem(inflight, 1, item)
+            return True
+        finally:
+            self._news_ingest_queue = None
+            self._in_poll = None
+            self._flush_brpop_reauth()
+
+    kombu_redis.Channel._brpop_start = _start  # type: ignore[method-assign]
+    kombu_redis.Channel._brpop_read = _read  # type: ignore[method-assign]
+
+
+Seen = set[tuple[str, bytes]]
+
+
+def recover_inflight(client: Any, seen: Seen) -> tuple[int, Seen]:
+    """Put back on their queue the in-flight messages that were already there at the previous
+    call (``seen``); returns how many, and what to pass as ``seen`` next time."""
+    script = client.register_script(_RESTORE_SCRIPT)
+    now: Seen = set()
+    restored = 0
+    for key in client.scan_iter(match=f"{INFLIGHT_PREFIX}*", count=1000):
+        key = key.decode() if isinstance(key, bytes) else key
+        queue = key[len(INFLIGHT_PREFIX):].rsplit(":", 1)[0]
+        for item in client.lrange(key, 0, -1):
+            if (key, item) in seen:
+                restored += int(script(keys=[key, queue], args=[item]))
+            else:
+                now.add((key, item))
+    if restored:
+        log.warning("put back messages lost on their way to a worker",
+                    extra={"count": restored})
+    return restored, now

@@ -72,6 +72,8 @@ def build_config() -> dict[str, Any]:
             "unacked_mutex_expire": max(30, 3 * settings.redelivery_check_interval),
             "max_connections": max(20, settings.fetch_concurrency * 2),
             "socket_keepalive": True,
+            # One list per queue, which the reliable fetch of worker/broker.py needs.
+            "priority_steps": broker.PRIORITY_STEPS,
             "health_check_interval": 30,
             **_sentinel_options(settings),  # issue 7: Redis Sentinel broker URLs
         },

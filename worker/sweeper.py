@@ -1,15 +1,20 @@
 """Resend the messages of jobs that stopped moving: the safety net under the broker.
 
-Celery's Redis transport takes a message off the queue (``BRPOP``) before it records it as
-unacknowledged; a worker killed, or a Redis shut down, in that instant loses the message
-although its job is on record. Every fetch worker therefore runs a sweeper thread: every
-``NEWS_INGEST_SWEEP_INTERVAL`` seconds it claims unfinished jobs (``queued``, ``fetching``,
-``parsing``) whose row has not changed for ``NEWS_INGEST_SWEEP_AFTER`` seconds and sends their
-message again: the fetch task for queued/fetching jobs, the parse task for parsing ones.
+Messages can still go missing inside the broker: a retry or an acknowledgement lost while
+Redis restarts, a message lost on its way from the queue to a worker (see
+``worker/broker.py``). Every fetch worker therefore runs a sweeper thread. Every
+``NEWS_INGEST_SWEEP_INTERVAL`` seconds it does two things:
+
+- It puts back on their queue the messages left in a dead channel's in-flight list
+  (:func:`worker.broker.recover_inflight`). This works for every producer, including those
+  that record nothing in PostgreSQL (``record_jobs=False``, other languages).
+- It claims unfinished jobs (``queued``, ``fetching``, ``parsing``) whose row has not changed
+  for ``NEWS_INGEST_SWEEP_AFTER`` seconds and sends their message again: the fetch task for
+  queued/fetching jobs, the parse task for parsing ones. Claiming bumps the row's
+  ``updated_at`` with ``FOR UPDATE SKIP LOCKED``, so several fetch workers do not resend the
+  same job together.
+
 Resending is safe: every stage skips a job that has moved past it, and writes are idempotent.
-Claiming bumps the row's ``updated_at`` with ``FOR UPDATE SKIP LOCKED``, so several fetch
-workers do not resend the same job together. Jobs a producer never recorded in PostgreSQL
-(``record_jobs=False``, other-language producers) are outside its reach.
 """
 
 from __future__ import annotations
@@ -44,8 +49,16 @@ def sweep_once(older_than: float, limit: int = 500) -> int:
 
 
 def _loop(stop: threading.Event) -> None:
+    from worker.broker import recover_inflight
+    from worker.handoff import redis_client
+
     settings = get_settings()
+    seen: set[tuple[str, bytes]] = set()
     while not stop.wait(settings.sweep_interval):
+        try:
+            _, seen = recover_inflight(redis_client(), seen)
+        except Exception:  # noqa: BLE001 - Redis down: the next sweep tries again
+            log.exception("in-flight sweep failed")
         try:
             sweep_once(settings.sweep_after)
         except Exception:  # noqa: BLE001 - a sweep failing (database down) is retried later
