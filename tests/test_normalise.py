@@ -232,3 +232,15 @@ def test_local_offset_utc_midnight_of_central_europe() -> None:
     assert local_offset((value, 0), []) == (value, 60)
     timed = datetime(2021, 11, 4, 23, 5, tzinfo=UTC)
     assert local_offset((timed, 0), []) == (timed, 0)
+
+
+def test_days_in_text() -> None:
+    from datetime import date
+
+    from worker.dates import days_in_text
+
+    text = "posted 31.10.2023, 10.19 uhr · updated 2. november 2023 · 03/04/2020 · march 5, 2021"
+    days = days_in_text(text)
+    assert {date(2023, 10, 31), date(2023, 11, 2), date(2021, 3, 5)} <= days
+    assert {date(2020, 4, 3), date(2020, 3, 4)} <= days  # ambiguous: both
+    assert days_in_text("no dates, 1234 words") == set()

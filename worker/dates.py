@@ -21,11 +21,11 @@ the reference time) and before 1990.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
 __all__ = ["parse_date", "parse_date_local", "offset_minutes", "plausible", "date_from_url",
-           "MIN_YEAR", "MONTH_NAMES"]
+           "days_in_text", "MIN_YEAR", "MONTH_NAMES"]
 
 MIN_YEAR = 1990
 _MAX_SKEW = timedelta(hours=14)
@@ -203,3 +203,37 @@ def date_from_url(url: str) -> datetime | None:
         return None
     value = _build(int(m[1]), int(m[2]), int(m[3]))
     return value.replace(tzinfo=UTC) if value is not None else None
+
+
+_ISO_DAY = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
+
+
+def _day(year: int, month: int, day: int) -> date | None:
+    if year < 100:
+        year += 2000 if year < 70 else 1900
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def days_in_text(text: str) -> set[date]:
+    """Every calendar day written in ``text`` (numeric or with a month name, any order).
+
+    For checking that a page shows a date, not for parsing one: an ambiguous ``03/04/2020``
+    yields both days.
+    """
+    found: set[date | None] = set()
+    for m in _ISO_DAY.finditer(text):
+        found.add(_day(int(m[1]), int(m[2]), int(m[3])))
+    for m in _YMD_SLASH.finditer(text):
+        found.add(_day(int(m[1]), int(m[2]), int(m[3])))
+    for m in _NUMERIC.finditer(text):
+        a, b, year = int(m[1]), int(m[3]), int(m[4])
+        found.add(_day(year, b, a))
+        found.add(_day(year, a, b))
+    for m in _DMY_WORDS.finditer(text):
+        found.add(_day(int(m[3]), _MONTHS[m[2].lower()], int(m[1])))
+    for m in _MDY_WORDS.finditer(text):
+        found.add(_day(int(m[3]), _MONTHS[m[1].lower()], int(m[2])))
+    return {d for d in found if d is not None}

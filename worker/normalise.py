@@ -24,7 +24,10 @@ published_at structured ranking (JSON-LD article to Twitter card); when those so
              included; see :func:`_consensus`); a full date in the URL
              path wins when they differ by more than a day (the URL is fixed at first
              publication; the CMS date moves on re-publication); then ``<time>`` and
-             JSON-LD WebPage; then htmldate on the page markup; then newspaper3k. Each
+             JSON-LD WebPage; then htmldate on the page markup; then newspaper3k. A WebPage
+             or htmldate day is kept only when the page's visible text writes that day (in
+             any format, :func:`worker.dates.days_in_text`): on shops, landing and company
+             pages they are the CMS's page date or a guess, not a publication date. Each
              value is parsed by :mod:`worker.dates` (time zone kept, stored UTC; no zone ->
              UTC; day/month order from the page's language/locale) and must be plausible
              (not in the future, not before 1990) or it is skipped. No value -> NULL: never
@@ -82,6 +85,7 @@ from worker.body import SECOND_EXTRACTOR_NAME, htmldate_published, trafilatura_t
 from worker.dates import (
     MONTH_NAMES,
     date_from_url,
+    days_in_text,
     offset_minutes,
     parse_date,
     parse_date_local,
@@ -100,6 +104,9 @@ _LANG = re.compile(r"^[a-z]{2}$")
 _MAX_IMAGES = 50
 # <time> elements and JSON-LD WebPage objects: used for dates after the URL's own date
 _WEAK_DATE_SOURCES = frozenset({"time", "jsonld:page", "html"})
+# Date sources that guess (htmldate) or describe the CMS's page rather than the article
+# (JSON-LD WebPage): their day is kept only when the page's visible text writes it.
+_SHOWN_DATE_SOURCES = frozenset({"jsonld:page", "htmldate"})
 # htmldate as the last-but-one date source: None = off, False = markup only, True = also
 # the page's free text ("extensive search").
 HTMLDATE_FALLBACK: bool | None = False
@@ -499,6 +506,14 @@ class _VisibleText:
     def __init__(self, doc: Any) -> None:
         self._doc = doc
         self._text: str | None = None
+        self._days: set[Any] | None = None
+
+    def shows_day(self, day: Any) -> bool:
+        """Whether the page's visible text writes the calendar day ``day`` (any format)."""
+        if self._days is None:
+            self.contains("")
+            self._days = days_in_text(self._text or "")
+        return day in self._days
 
     def contains(self, name: str) -> bool:
         """Whether ``name`` is shown on the page (case- and whitespace-insensitive)."""
@@ -693,13 +708,20 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
     if url_date is not None and (when is None or
                                  abs((_local_day(when) - url_date.date()).days) > 1):
         when, src = (url_date, None), "url"
+    shown = _VisibleText(page.doc)
     if when is None:
-        when, src = _first_valid(weak, _date)
+        for cand in weak:
+            found_local = _date(cand.value)
+            if found_local is not None and (cand.source not in _SHOWN_DATE_SOURCES or
+                                            shown.shows_day(_local_day(found_local))):
+                when, src = found_local, cand.source
+                break
     if when is None and HTMLDATE_FALLBACK is not None:
         found = plausible(htmldate_published(page.doc, base, HTMLDATE_FALLBACK), now)
         # htmldate also reads the microdata of reviews and comments
         foreign = {d.date() for d in (parse_date(v) for v in meta.foreign_dates) if d}
-        if found is not None and found.date() in foreign:
+        if found is not None and (found.date() in foreign or (
+                "htmldate" in _SHOWN_DATE_SOURCES and not shown.shows_day(found.date()))):
             found = None
         when, src = ((found, None), "htmldate") if found else (None, None)
     if when is None and page.publish_date is not None:
@@ -727,7 +749,6 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
     by_source: dict[str, list[str]] = {}
     for cand in meta.get("authors"):
         by_source.setdefault(cand.source, []).append(cand.value)
-    shown = _VisibleText(page.doc)
     for source, values in by_source.items():
         names, orgs = clean_authors(values, site_keys)
         org_authors.extend(orgs)
