@@ -82,7 +82,11 @@ def test_date_from_url() -> None:
     (["https://www.facebook.com/jane"], []),
     (["Perry Bacon Jr."], ["Perry Bacon Jr."]),
     (["Juan Carlos Muñoz C.", "Jane Doe."], ["Juan Carlos Muñoz C.", "Jane Doe"]),
-    (["Redacci&oacute;n Sur"], ["Redacción Sur"]),
+    (["Redacci&oacute;n Sur"], []),
+    (["Grant Tinsley, PhD"], ["Grant Tinsley"]),
+    (["AFP"], []),
+    (["Bundesministerium für Wirtschaft und Klimaschutz"], []),
+    (["Beispiel Wein GmbH"], []),
 ])
 def test_clean_authors(raw: list[str], names: list[str]) -> None:
     assert clean_authors(raw)[0] == names
@@ -91,6 +95,9 @@ def test_clean_authors(raw: list[str], names: list[str]) -> None:
 def test_site_name_is_not_an_author() -> None:
     names, orgs = clean_authors(["Example News"], {"examplenews"})
     assert names == [] and orgs == ["Example News"]
+    # the whole value is the site's name: not split into "Kirche" and "Leben"
+    names, orgs = clean_authors(["Kirche und Leben"], {"kircheundleben"})
+    assert names == [] and orgs == ["Kirche und Leben"]
 
 
 def test_clean_title_cuts_site_name() -> None:

@@ -1,6 +1,6 @@
 """Workarounds for defects of the Redis broker transport (kombu 5.7 / Celery 5.7).
 
-One job: keep a worker's consumer alive across a broker outage. Applied once, when the Celery
+One job: make the Redis broker transport reliable. Applied once, when the Celery
 app module is imported (:func:`install`).
 
 - **Crash on reconnect.** When the broker connection drops while tasks are in flight,

@@ -428,7 +428,23 @@ economics economy investigative data graphics visual visuals multimedia press of
 department pressestelle team-leader contributed wire services agency agencies email mail
 follow view all posts more articles profile bio twitter facebook linkedin instagram
 hours hour ago minutes minute read min lesezeit uhr stunden
+phd ph.d md m.d mba msc dipl prof dr
 """))
+# Words naming an organisation, not a person: legal forms and public bodies.
+_ORG_WORDS = re.compile(
+    r"(?<!\w)(?:gmbh|ag|eg|e\.\s?v\.|se|kg|ohg|ltd|llc|inc|plc|s\.a\.|s\.l\.|sarl|"
+    r"bundesministerium|ministerium|ministry|departement|department|bundesamt|landesamt|"
+    r"landesanstalt|institut|institute|verband|stiftung|foundation|universität|university|"
+    r"hochschule|akademie|verein|gesellschaft|association|agency|agentur)(?!\w)",
+    re.IGNORECASE)
+# A desk, not a person: "Redacción EC", "Redaktion Politik"
+_DESK_START = re.compile(r"^(?:redaktion|redacción|redaccion|redazione|rédaction|newsroom|"
+                         r"newsdesk|news desk|editorial)\b", re.IGNORECASE)
+# News agencies named alone
+_AGENCIES = frozenset({"dpa", "afp", "ap", "efe", "reuters", "apa", "kna", "epd", "sda",
+                       "ansa", "ddp", "ats", "belga", "anp", "ap news", "associated press",
+                       "agence france-presse", "europa press", "agencia efe", "xinhua",
+                       "kyodo", "tass", "ria novosti", "upi", "pa", "pa media", "dts"})
 _NOT_NAMES = frozenset({
     "staff", "admin", "editor", "editors", "the editors", "redaktion", "die redaktion",
     "newsroom", "news desk", "web desk", "desk", "unknown", "anonymous", "guest", "gast",
@@ -488,6 +504,13 @@ def clean_authors(values: list[str], site_keys: set[str] | None = None) -> tuple
         # "Name - Job title" / "Name | Site": keep the part before the dash if it is a name
         raw = re.split(r"\s+[-–—|]\s+", raw)[0] if re.search(r"\s[-–—|]\s", raw) else raw
         raw = _BY_PREFIX.sub("", raw.strip())
+        # an organisation or the site's own name, before "Wirtschaft und Klimaschutz" or
+        # "Kirche und Leben" is split into two "names"
+        if _ORG_WORDS.search(raw) or (keys and _is_site(raw, keys) and len(raw) <= 60):
+            orgs.append(raw)
+            continue
+        if _DESK_START.match(raw) or raw.casefold() in _AGENCIES:
+            continue
         for part in _SPLIT_NAMES.split(raw):
             name, is_site = _clean_name(part, keys)
             if name:
