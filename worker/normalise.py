@@ -48,8 +48,10 @@ authors      the first source that yields at least one clean name (all its names
              way: "By"/"Von"/"Par" prefixes, e-mail addresses, URLs, handles, dates, job
              titles, "Staff"-like words and the site's own name are removed; "A and B",
              "A, B", "A & B", "A und B" are split; duplicates (case-insensitive) dropped.
-             Organisation authors (JSON-LD ``Organization``, or the site's name) go to
-             ``publisher`` instead.
+             Organisation authors (JSON-LD ``Organization``, the site's name, a value with a
+             legal form or public-body word: "GmbH", "S.A.", "Ministerium", "Institut" ...)
+             go to ``publisher`` instead; news agencies named alone ("AFP", "EFE") and desks
+             ("Redacción EC") are dropped; degrees ("PhD") are not names.
 publisher    JSON-LD ``publisher``, ``og:site_name``, JSON-LD WebSite name, Dublin Core,
              other ``<meta>``; then an organisation found among the authors.
 language     ``<html lang>`` / JSON-LD ``inLanguage`` / ``og:locale`` / ``<meta>``, reduced to
