@@ -124,3 +124,17 @@ def test_headline_kicker_and_hidden_parts() -> None:
                     "</body></html>")
     assert plain.headline_h1 == "Just one headline"
     assert plain.headline_kicker == ""
+
+
+def test_text_bylines() -> None:
+    def found(body: str) -> list[str]:
+        meta = meta_of(f"<html><body>{body}</body></html>")
+        return [c.value for c in meta.get("authors") if c.source == "textline"]
+
+    assert found("<p>Von Anna Berger</p>") == ["Anna Berger"]
+    assert found("<div>Posted on September 21, 2020 by Adi Tzlil</div>") == ["Adi Tzlil"]
+    assert found("<p>Text: Ursula Eggers | 3. Mai 2021</p>") == ["Ursula Eggers"]
+    # a sentence, a capitalised noun, a footer line: no byline
+    assert found("<p>Eine Reise von Berlin nach Hamburg</p>") == []
+    assert found("<p>Von Bauteilen und Teilen</p>") == []
+    assert found("<footer><p>Von Max Muster</p></footer>") == []

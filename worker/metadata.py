@@ -20,6 +20,10 @@ cleans it: :mod:`worker.normalise` does that. Sources, most trusted first:
 ``html``        ``<html lang>``, ``rel=canonical``, ``rel=author`` links, ``<h1>``.
 ``byline``      visible byline markup (``class="author"``, ``byline``, ``posted-by``, ...
                 outside comment sections), the first three short ones.
+``textline``    a short line of visible text that starts with a byline word and a name of
+                two to four capitalised words ("Von Anna Berger", "Posted on 2 May 2020 by
+                Jane Doe", "Text: Max Muster"), outside comments, footers, navigation and
+                sidebars; the first three.
 
 Every value is a :class:`Candidate` ``(value, source)``; a field's candidates keep that
 order, so the first one is the most trusted.
@@ -33,6 +37,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from lxml import etree
 
 __all__ = ["Candidate", "PageMetadata", "extract_metadata", "ARTICLE_TYPES"]
 
@@ -138,7 +144,8 @@ _META_MAP: dict[str, tuple[str, str]] = {
 # microdata ranks after the <meta> tags: itemprop attributes also sit on teasers and
 # sidebars, <meta> tags only describe the page itself.
 _SOURCE_RANK = {"jsonld": 0, "article": 1, "og": 1, "meta": 2, "itemprop": 3, "dc": 4,
-                "twitter": 5, "jsonld:page": 6, "time": 7, "html": 8, "byline": 9}
+                "twitter": 5, "jsonld:page": 6, "time": 7, "html": 8, "byline": 9,
+                "textline": 10}
 # Visible byline markup: an element whose class names it the author or byline.
 _BYLINE_XPATH = (
     "//*[self::a or self::span or self::div or self::p or self::address or self::strong]"
@@ -463,6 +470,56 @@ def _microdata(doc: Any, meta: PageMetadata) -> None:
                 meta.add("language", _itemprop_value(el), "itemprop")
 
 
+# --------------------------------------------------------------------------- text bylines
+# A short line of visible text that names the author after a byline word: "Von Anna Berger",
+# "By Jane Doe | 3 May 2020", "Text: Max Muster", "Posted on 2 May by Jane Doe".
+_UPPER = "A-ZÀ-ÖØ-ÞĀ-ŽА-Я"
+_CAP = rf"[{_UPPER}][\w'’.-]*"
+# two to four capitalised words (particles allowed): a person's name, not "Bauteilen"
+_NAME = rf"{_CAP}(?:\s+(?:von|van|de|del|der|da|di|dos|la|le|zu))?\s+{_CAP}(?:\s+{_CAP}){{0,2}}"
+_TEXT_BYLINE = re.compile(
+    r"^\W*(?:.{0,40}?\d[^A-Za-zÀ-ž]*)?(?i:von|by|par|por|door|przez|"
+    r"autor(?:in)?\s*:|author\s*:|auteur\s*:|texte?\s*:|geschrieben von|verfasst von\s*:?|"
+    r"posted by|written by\s*:?|ein artikel von)\s+(?P<name>" + _NAME + r")\s*"
+    r"(?=$|[|,·•–—(]|\s-\s|\s(?i:am|on|le|el|den|vom|um|mit|with|\d))")
+_BYLINE_WORD_XPATH = etree.XPath(
+    "//text()[re:test(., '(^|\\W)(von|by|par|por|door|przez|autor|autorin|author|auteur|"
+    "text|texte)(\\W|$)', 'i')]",
+    namespaces={"re": "http://exslt.org/regular-expressions"})
+# Not the article's byline: comment sections, footers, navigation, sidebars, teasers.
+_OFF_ARTICLE = re.compile(r"comment|footer|sidebar|related|teaser|widget|nav|menu",
+                          re.IGNORECASE)
+_OFF_ARTICLE_TAGS = frozenset({"footer", "nav", "aside", "header-nav", "script", "style",
+                               "noscript", "head", "title", "a", "option", "button"})
+
+
+def _text_bylines(root: Any, meta: PageMetadata, limit: int = 3) -> None:
+    seen: set[Any] = set()
+    found = 0
+    for node in _BYLINE_WORD_XPATH(root)[:50]:
+        el = node.getparent()
+        if el is None:
+            continue
+        if getattr(node, "is_tail", False):
+            el = el.getparent()
+        if el is None or el in seen:
+            continue
+        seen.add(el)
+        text = " ".join(el.text_content().split())
+        if len(text) > 120:
+            continue
+        if any(a.tag in _OFF_ARTICLE_TAGS or
+               _OFF_ARTICLE.search(f"{a.get('class') or ''} {a.get('id') or ''}")
+               for a in el.iterancestors()) or el.tag in _OFF_ARTICLE_TAGS:
+            continue
+        match = _TEXT_BYLINE.search(text)
+        if match:
+            meta.add("authors", match.group("name"), "textline")
+            found += 1
+            if found == limit:
+                return
+
+
 # --------------------------------------------------------------------------- headline
 # Classes that hide an element from sighted readers (text kept for screen readers only).
 _HIDDEN_CLASS = re.compile(r"element-invisible|visually-?hidden|sr-only|screen-reader",
@@ -606,6 +663,7 @@ def extract_metadata(doc: Any) -> PageMetadata:
             bylines += 1
             if bylines == 3:
                 break
+    _text_bylines(root, meta)
     h1 = [h for h in root.xpath("//h1") if " ".join(h.text_content().split())]
     if len(h1) == 1:
         meta.add("title", _shown_text(h1[0]), "html")

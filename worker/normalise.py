@@ -40,7 +40,8 @@ modified_at  structured ranking; dropped when before ``published_at``.
 authors      the first source that yields at least one clean name (all its names are kept,
              e.g. several JSON-LD authors): structured sources (a JSON-LD author given as an
              ``@id`` reference is looked up in the page's graph), ``rel=author`` links,
-             visible byline markup (``class="author"``, ``byline`` ...); newspaper3k's
+             visible byline markup (``class="author"``, ``byline`` ...), a visible text line
+             "Von/By/Text: First Last" (:mod:`worker.metadata`, ``textline``); newspaper3k's
              guesses are not used (:data:`NEWSPAPER_AUTHORS`). Names from every source must
              be shown on the page (the ``<meta name=author>`` is often the web agency or site
              owner, a hidden JSON-LD author the CMS account); microdata authors of reviews
@@ -114,7 +115,7 @@ _SHOWN_DATE_SOURCES = frozenset({"jsonld:page", "htmldate"})
 HTMLDATE_FALLBACK: bool | None = False
 # Sources that pick up every byline-looking node (comment sections, teaser lists): more names
 # than this from one of them is taken as noise, not as the article's authors.
-_LOOSE_AUTHOR_SOURCES = frozenset({"html", "byline", "newspaper3k"})
+_LOOSE_AUTHOR_SOURCES = frozenset({"html", "byline", "textline", "newspaper3k"})
 _MAX_LOOSE_AUTHORS = 4
 # newspaper3k's author guesses as the last author source. Off: on web-eval (metadata only)
 # they were right on 6 pages, wrong on 18 and a false fill on 11 of 313 author-less pages.
