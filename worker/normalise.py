@@ -24,8 +24,9 @@ published_at structured ranking (JSON-LD article to Twitter card); when those so
              included; see :func:`_consensus`); a full date in the URL
              path wins when they differ by more than a day (the URL is fixed at first
              publication; the CMS date moves on re-publication); then ``<time>`` and
-             JSON-LD WebPage; then htmldate on the page markup; then newspaper3k. A WebPage
-             or htmldate day is kept only when the page's visible text writes that day (in
+             JSON-LD WebPage; then htmldate on the page (markup and text); then
+             newspaper3k. A WebPage or htmldate day is kept only when the page's visible
+             text writes that day (in
              any format, :func:`worker.dates.days_in_text`): on shops, landing and company
              pages they are the CMS's page date or a guess, not a publication date. Each
              value is parsed by :mod:`worker.dates` (time zone kept, stored UTC; no zone ->
@@ -111,8 +112,10 @@ _WEAK_DATE_SOURCES = frozenset({"time", "jsonld:page", "html"})
 # (JSON-LD WebPage): their day is kept only when the page's visible text writes it.
 _SHOWN_DATE_SOURCES = frozenset({"jsonld:page", "htmldate"})
 # htmldate as the last-but-one date source: None = off, False = markup only, True = also
-# the page's free text ("extensive search").
-HTMLDATE_FALLBACK: bool | None = False
+# the page's free text ("extensive search"). With its day required to be shown on the page,
+# the extensive search measured on web-eval (metadata only): date 597 -> 621 of 728, false
+# fills 91 -> 100 of 442 (markup only before).
+HTMLDATE_FALLBACK: bool | None = True
 # Sources that pick up every byline-looking node (comment sections, teaser lists): more names
 # than this from one of them is taken as noise, not as the article's authors.
 _LOOSE_AUTHOR_SOURCES = frozenset({"html", "byline", "textline", "newspaper3k"})
