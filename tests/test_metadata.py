@@ -138,3 +138,9 @@ def test_text_bylines() -> None:
     assert found("<p>Eine Reise von Berlin nach Hamburg</p>") == []
     assert found("<p>Von Bauteilen und Teilen</p>") == []
     assert found("<footer><p>Von Max Muster</p></footer>") == []
+
+
+def test_text_byline_user_name_after_an_author_label() -> None:
+    meta = meta_of("<html><body><div>Geschrieben von cooper am 25.08.2015 22:30</div>"
+                   "</body></html>")
+    assert [c.value for c in meta.get("authors") if c.source == "textline"] == ["cooper"]

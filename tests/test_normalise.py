@@ -76,6 +76,7 @@ def test_date_from_url() -> None:
     (["jane.doe@example.com"], []),
     (["Email the author"], []),
     (["Staff"], []),
+    (["red"], []),
     (["Updated 14.05.2024 10:00"], []),
     (["View all posts by Jane Doe"], ["Jane Doe"]),
     (["Jane Doe", "JANE DOE"], ["Jane Doe"]),

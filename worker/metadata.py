@@ -482,6 +482,12 @@ _TEXT_BYLINE = re.compile(
     r"autor(?:in)?\s*:|author\s*:|auteur\s*:|texte?\s*:|geschrieben von|verfasst von\s*:?|"
     r"posted by|written by\s*:?|ein artikel von)\s+(?P<name>" + _NAME + r")\s*"
     r"(?=$|[|,·•–—(]|\s-\s|\s(?i:am|on|le|el|den|vom|um|mit|with|\d))")
+# After an unambiguous author label a single word (a user name) is a name too.
+_TEXT_BYLINE_LABELLED = re.compile(
+    r"^\W*(?:.{0,40}?\d[^A-Za-zÀ-ž]*)?(?i:autor(?:in)?\s*:|author\s*:|auteur\s*:|"
+    r"geschrieben von|verfasst von\s*:?|gespeichert von|posted by|written by\s*:?)\s*"
+    r"(?P<name>[\w][\w.'’-]{1,40})\s*"
+    r"(?=$|[|,·•–—(]|\s-\s|\s(?i:am|on|le|el|den|vom|um|\d))")
 _BYLINE_WORD_XPATH = etree.XPath(
     "//text()[re:test(., '(^|\\W)(von|by|par|por|door|przez|autor|autorin|author|auteur|"
     "text|texte)(\\W|$)', 'i')]",
@@ -512,7 +518,7 @@ def _text_bylines(root: Any, meta: PageMetadata, limit: int = 3) -> None:
                _OFF_ARTICLE.search(f"{a.get('class') or ''} {a.get('id') or ''}")
                for a in el.iterancestors()) or el.tag in _OFF_ARTICLE_TAGS:
             continue
-        match = _TEXT_BYLINE.search(text)
+        match = _TEXT_BYLINE.search(text) or _TEXT_BYLINE_LABELLED.search(text)
         if match:
             meta.add("authors", match.group("name"), "textline")
             found += 1

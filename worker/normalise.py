@@ -456,7 +456,7 @@ _NOT_NAMES = frozenset({
     "newsroom", "news desk", "web desk", "desk", "unknown", "anonymous", "guest", "gast",
     "email the author", "e-mail the author", "view all posts", "more by", "follow",
     "share", "print", "comments", "kommentare", "redazione", "redacción", "rédaction",
-    "press release", "pressemitteilung", "null", "none", "n/a", "author", "autor",
+    "press release", "pressemitteilung", "null", "none", "n/a", "author", "autor", "red",
 })
 
 
