@@ -77,6 +77,8 @@ def test_date_from_url() -> None:
     (["Email the author"], []),
     (["Staff"], []),
     (["red"], []),
+    (["Alle Beiträge"], []),
+    (["Emily Burack", "TOI Staff"], ["Emily Burack"]),
     (["Updated 14.05.2024 10:00"], []),
     (["View all posts by Jane Doe"], ["Jane Doe"]),
     (["Jane Doe", "JANE DOE"], ["Jane Doe"]),

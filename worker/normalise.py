@@ -451,6 +451,11 @@ _AGENCIES = frozenset({"dpa", "afp", "ap", "efe", "reuters", "apa", "kna", "epd"
                        "ansa", "ddp", "ats", "belga", "anp", "ap news", "associated press",
                        "agence france-presse", "europa press", "agencia efe", "xinhua",
                        "kyodo", "tass", "ria novosti", "upi", "pa", "pa media", "dts"})
+# Link and label wording around author boxes, never part of a name ("Alle Beiträge",
+# "Afficher mon profil complet", "Gesponserte Inhalte", "TOI Staff").
+_UI_WORDS = re.compile(
+    r"\b(?:profil|profile|beiträge|beitrag|artikel|posts|articles|inhalte|gesponserte?|"
+    r"sponsored|edition|edited|staff|collectif)\b", re.IGNORECASE)
 _NOT_NAMES = frozenset({
     "staff", "admin", "editor", "editors", "the editors", "redaktion", "die redaktion",
     "newsroom", "news desk", "web desk", "desk", "unknown", "anonymous", "guest", "gast",
@@ -477,7 +482,7 @@ def _clean_name(raw: str, site_keys: set[str]) -> tuple[str | None, bool]:
     name = _one_line(name) + ("." if initial and name else "")
     if not name or len(name) < 2 or len(name) > 60:
         return None, False
-    if name.casefold() in _NOT_NAMES:
+    if name.casefold() in _NOT_NAMES or _UI_WORDS.search(name):
         return None, False
     if _DATEISH.search(name):
         return None, False
