@@ -377,7 +377,9 @@ def run(args: argparse.Namespace, server: LatencyServer, procs: dict[str, subpro
         for queue, proc in procs.items():
             tree = process_tree(proc.pid)
             for i, pid in enumerate(tree):
-                roles.setdefault(pid, f"{queue}-{'main' if i == 0 else 'child'}")
+                # `news-ingest worker` (the supervisor), its Celery worker, the pool children
+                role = ("supervisor", "main")[i] if i < 2 else "child"
+                roles.setdefault(pid, f"{queue}-{role}")
                 peak[pid] = max(peak.get(pid, 0), rss_kib(pid))
         with engine.connect() as conn:
             done = conn.execute(text("SELECT count(*) FROM ingest_jobs WHERE status IN "
