@@ -38,7 +38,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from lxml import etree
 
 __all__ = ["Candidate", "PageMetadata", "extract_metadata", "ARTICLE_TYPES"]
 
@@ -488,10 +487,8 @@ _TEXT_BYLINE_LABELLED = re.compile(
     r"geschrieben von|verfasst von\s*:?|gespeichert von|posted by|written by\s*:?)\s*"
     r"(?P<name>[\w][\w.'’-]{1,40})\s*"
     r"(?=$|[|,·•–—(]|\s-\s|\s(?i:am|on|le|el|den|vom|um|\d))")
-_BYLINE_WORD_XPATH = etree.XPath(
-    "//text()[re:test(., '(^|\\W)(von|by|par|por|door|przez|autor|autorin|author|auteur|"
-    "text|texte)(\\W|$)', 'i')]",
-    namespaces={"re": "http://exslt.org/regular-expressions"})
+_BYLINE_WORD = re.compile(r"(?:^|\W)(?:von|by|par|por|door|przez|autor|autorin|author|"
+                          r"auteur|text|texte)(?:\W|$)", re.IGNORECASE)
 # Not the article's byline: comment sections, footers, navigation, sidebars, teasers.
 _OFF_ARTICLE = re.compile(r"comment|footer|sidebar|related|teaser|widget|nav|menu",
                           re.IGNORECASE)
@@ -502,12 +499,17 @@ _OFF_ARTICLE_TAGS = frozenset({"footer", "nav", "aside", "header-nav", "script",
 def _text_bylines(root: Any, meta: PageMetadata, limit: int = 3) -> None:
     seen: set[Any] = set()
     found = 0
-    for node in _BYLINE_WORD_XPATH(root)[:50]:
-        el = node.getparent()
-        if el is None:
-            continue
-        if getattr(node, "is_tail", False):
-            el = el.getparent()
+    owners: list[Any] = []
+    for node in root.iter():
+        # text after an element (also after a link or a comment) belongs to its parent
+        if node.tail and _BYLINE_WORD.search(node.tail):
+            owners.append(node.getparent())
+        if isinstance(node.tag, str) and node.tag not in _OFF_ARTICLE_TAGS and \
+                node.text and _BYLINE_WORD.search(node.text):
+            owners.append(node)
+        if len(owners) >= 50:
+            break
+    for el in owners:
         if el is None or el in seen:
             continue
         seen.add(el)
