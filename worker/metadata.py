@@ -38,7 +38,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-
 __all__ = ["Candidate", "PageMetadata", "extract_metadata", "ARTICLE_TYPES"]
 
 ARTICLE_TYPES = frozenset({
