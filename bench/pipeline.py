@@ -149,26 +149,25 @@ def _ours(html: str) -> None:
         extract_record(html, url="https://example.org/article")
 
 
-def _time_many(job: tuple[str, list[str]]) -> float:
-    kind, htmls = job
+def _time_one(job: tuple[str, str]) -> float:
+    kind, html = job
     fn = _raw_newspaper if kind == "raw" else _ours
     started = time.perf_counter()
-    for html in htmls:
-        fn(html)
+    fn(html)
     return time.perf_counter() - started
 
 
 def parse_ceiling(htmls: list[str], processes: int, kind: str = "raw") -> float:
     """Pages/s over ``htmls`` in ``processes`` processes: plain newspaper3k (``raw``) or our
-    whole parse + normalise (``ours``)."""
-    chunks = [(kind, htmls[i::processes]) for i in range(processes)]
+    whole parse + normalise (``ours``). Pages are handed out one at a time, as a queue does
+    (a fixed split would leave one process idle while the other finishes the large pages)."""
     # spawn, not fork: a forked child would inherit (and on exit close) this process's broker
     # connection, and hang on it.
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(processes) as pool:
-        pool.map(_time_many, [(kind, htmls[:2])] * processes)  # warm up every process
+        pool.map(_time_one, [(kind, html) for html in htmls[:2 * processes]], chunksize=1)
         started = time.perf_counter()
-        pool.map(_time_many, chunks)
+        pool.map(_time_one, [(kind, html) for html in htmls], chunksize=1)
         elapsed = time.perf_counter() - started
     return len(htmls) / elapsed
 

@@ -242,6 +242,8 @@ def test_local_offset_utc_midnight_of_central_europe() -> None:
     assert local_offset((value, 0), []) == (value, 60)
     timed = datetime(2021, 11, 4, 23, 5, tzinfo=UTC)
     assert local_offset((timed, 0), []) == (timed, 0)
+    # only a guess for pages of central Europe: elsewhere 23:00Z stays in UTC
+    assert local_offset((value, 0), [], central_european=False) == (value, 0)
 
 
 def test_days_in_text() -> None:

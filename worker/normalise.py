@@ -232,10 +232,15 @@ _SAME_INSTANT = timedelta(seconds=90)
 # A day without a time that a CMS in central Europe converted to UTC: local midnight is
 # exactly 23:00Z (CET) or 22:00Z (CEST) of the day before.
 _MIDNIGHT_CET = frozenset({(23, 0, 0, 0), (22, 0, 0, 0)})
+# Languages whose pages are mostly published in central European time; the midnight rule is
+# a guess, so it is only made for them (a US page at 23:00Z keeps offset 0).
+CET_LANGUAGES = frozenset({"de", "fr", "it", "nl", "pl", "cs", "sk", "hu", "sl", "hr", "sr",
+                           "bs", "da", "sv", "no", "nb", "nn", "lb", "mt", "sq", "mk"})
 
 
 def local_offset(when: tuple[datetime, int | None],
-                 others: list[tuple[datetime, int | None]]) -> tuple[datetime, int | None]:
+                 others: list[tuple[datetime, int | None]],
+                 central_european: bool = True) -> tuple[datetime, int | None]:
     """Recover the page's local offset of a publication time from the page's other dates.
 
     Pages often write one publication time several ways: JSON-LD in UTC (``...Z``), the
@@ -249,8 +254,9 @@ def local_offset(when: tuple[datetime, int | None],
     - ``when`` is in UTC: a zone-less value with a time of day whose wall clock is the
       instant shifted by a whole quarter hour (at most 14 h) is the local wall clock; the
       shift is the offset.
-    - ``when`` is exactly 23:00Z or 22:00Z with no other clue: a day without a time that a
-      central-European CMS converted to UTC; the page's day is the next one (+01:00/+02:00).
+    - ``when`` is exactly 23:00Z or 22:00Z with no other clue, on a page in a language of
+      central Europe (``central_european``): a day without a time that the CMS converted to
+      UTC; the page's day is the next one (+01:00/+02:00).
     - ``when`` gave no zone (taken as UTC): a value with an offset and the same wall clock
       says which zone that wall clock was in; the instant is corrected.
     """
@@ -269,7 +275,8 @@ def local_offset(when: tuple[datetime, int | None],
             if quarters and abs(quarters) <= 56 and \
                     abs(shift - timedelta(minutes=15 * quarters)) <= _SAME_INSTANT:
                 return value, 15 * quarters
-        if (value.hour, value.minute, value.second, value.microsecond) in _MIDNIGHT_CET:
+        if central_european and \
+                (value.hour, value.minute, value.second, value.microsecond) in _MIDNIGHT_CET:
             return value, (24 - value.hour) * 60
         return when
     if (value.hour, value.minute, value.second) != (0, 0, 0):
@@ -766,7 +773,7 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
         if page.publish_date is not None:
             others.append((_utc(page.publish_date) or page.publish_date,
                            offset_minutes(page.publish_date)))
-        when = local_offset(when, others)
+        when = local_offset(when, others, central_european=claim in CET_LANGUAGES)
     published, published_offset = when if when is not None else (None, None)
     if published is not None:
         prov["published_at"] = src or ""
@@ -890,7 +897,7 @@ def extract_record(html: str, *, url: str, final_url: str | None = None,
                    fetched_at: datetime | None = None,
                    http_status: int | None = None) -> ArticleRecord:
     """Parse + normalise: HTML text in, article record out (or a classified error)."""
-    page = parse_html(html, final_url or url)
+    page = parse_html(html, final_url or url, authors=NEWSPAPER_AUTHORS)
     record = build_record(page, url=url, final_url=final_url, fetched_at=fetched_at,
                           http_status=http_status)
     if not record.text and not record.title:
