@@ -121,14 +121,15 @@ def _install_reliable_fetch() -> None:
                 message = loads(kombu_redis.bytes_to_str(item))
             except ValueError:
                 log.error("dropped an undecodable message", extra={"queue": queue})
-                with self.conn_or_acquire() as client:
-                    client.lrem(inflight, 1, item)
-                raise Empty() from None
-            self._queue_cycle.rotate(queue)
-            self.connection._deliver(message, queue)
-            # Recorded in `unacked` now: the in-flight copy is no longer needed.
+                message = None
+            else:
+                self._queue_cycle.rotate(queue)
+                self.connection._deliver(message, queue)
+            # Recorded in `unacked` now (or undecodable): the in-flight copy goes.
             with self.conn_or_acquire() as client:
                 client.lrem(inflight, 1, item)
+            if message is None:
+                raise Empty()
             return True
         finally:
             self._news_ingest_queue = None

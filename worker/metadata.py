@@ -587,7 +587,8 @@ def _kicker(h1: Any) -> str:
     marked = (first.tag in ("div", "small", "p") or
               (follower is not None and follower.tag == "br") or
               bool(_KICKER_CLASS.search(str(first.get("class") or ""))))
-    rest = _shown_text(node)[len(text):] if _shown_text(node).startswith(text) else ""
+    whole = _shown_text(node)
+    rest = whole[len(text):] if whole.startswith(text) else ""
     if not marked or len(rest.split()) < 2:
         return ""
     return text

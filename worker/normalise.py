@@ -79,8 +79,8 @@ from __future__ import annotations
 import hashlib
 import html as html_lib
 import re
-from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from datetime import UTC, date, datetime, timedelta
+from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import urljoin
 
@@ -546,32 +546,33 @@ class _VisibleText:
 
     def __init__(self, doc: Any) -> None:
         self._doc = doc
-        self._text: str | None = None
-        self._days: set[Any] | None = None
+
+    @cached_property
+    def _text(self) -> str:
+        parts: list[str] = []
+        if self._doc is not None:
+            root = self._doc.getroottree().getroot()
+            skip: set[Any] = set()
+            for el in root.iter():
+                if el.getparent() in skip or not isinstance(el.tag, str) or \
+                        el.tag in _HIDDEN_TAGS:
+                    skip.add(el)
+                elif el.text:
+                    parts.append(el.text)
+                if el.tail:
+                    parts.append(el.tail)
+        return " ".join(" ".join(parts).casefold().split())
+
+    @cached_property
+    def _days(self) -> set[date]:
+        return days_in_text(self._text)
 
     def shows_day(self, day: Any) -> bool:
         """Whether the page's visible text writes the calendar day ``day`` (any format)."""
-        if self._days is None:
-            self.contains("")
-            self._days = days_in_text(self._text or "")
         return day in self._days
 
     def contains(self, name: str) -> bool:
         """Whether ``name`` is shown on the page (case- and whitespace-insensitive)."""
-        if self._text is None:
-            parts: list[str] = []
-            if self._doc is not None:
-                root = self._doc.getroottree().getroot()
-                skip: set[Any] = set()
-                for el in root.iter():
-                    if el.getparent() in skip or not isinstance(el.tag, str) or \
-                            el.tag in _HIDDEN_TAGS:
-                        skip.add(el)
-                    elif el.text:
-                        parts.append(el.text)
-                    if el.tail:
-                        parts.append(el.tail)
-            self._text = " ".join(" ".join(parts).casefold().split())
         return " ".join(name.casefold().split()) in self._text
 
 

@@ -41,7 +41,7 @@ def queue_depths(queues: Sequence[str] | None = None, unacked_scan_limit: int = 
     unacked ones that carry an ETA: retries and throttled fetches waiting for their time).
 
     Unacked messages are counted by scanning kombu's ``unacked`` hash (at most
-    ``unacked_scan_limit`` entries).
+    ``unacked_scan_limit`` entries; 0 skips the scan and leaves them at 0).
     """
     from worker.celery_app import QUEUES, app
 
@@ -56,7 +56,7 @@ def queue_depths(queues: Sequence[str] | None = None, unacked_scan_limit: int = 
                 out[q]["ready"] = 0
         client = getattr(channel, "client", None)
         key = getattr(channel, "unacked_key", "unacked")
-        if client is None:
+        if client is None or unacked_scan_limit <= 0:
             return out
         seen = 0
         for _tag, raw in client.hscan_iter(key, count=1000):

@@ -79,16 +79,16 @@ class Settings(BaseSettings):
         description="Seconds between a fetch worker's sweeps for unfinished jobs whose message "
         "was lost (0 turns the sweeper off).",
     )
+    sweep_after: float = Field(
+        default=1800.0,
+        description="An unfinished job whose row has not changed for this long has its message "
+        "sent again (keep it above the longest queue wait plus the visibility timeout).",
+    )
     stall_after: float = Field(
         default=120.0,
         description="A worker whose queue has had messages waiting for this long while it had "
         "free slots and received none restarts itself (its consumer is stuck; 0 turns the "
         "watchdog off).",
-    )
-    sweep_after: float = Field(
-        default=1800.0,
-        description="An unfinished job whose row has not changed for this long has its message "
-        "sent again (keep it above the longest queue wait plus the visibility timeout).",
     )
     max_deliveries: int = Field(
         default=5, description="A task delivered more often than this is failed as poison."

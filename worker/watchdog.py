@@ -66,10 +66,10 @@ class StallDetector:
 
 
 def _waiting(queues: Iterable[str]) -> int:
-    from worker.handoff import redis_client
+    from worker.queries import queue_depths
 
-    client = redis_client()
-    return sum(int(client.llen(queue)) for queue in queues)
+    depths = queue_depths(list(queues), unacked_scan_limit=0)
+    return sum(depth["ready"] for depth in depths.values())
 
 
 def _free_slots(concurrency: int) -> int:
