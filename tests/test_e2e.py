@@ -146,6 +146,10 @@ def test_bundled_samples_land_with_expected_fields(workers: WorkerProcesses, db)
             row = _article(db, server.url(sample.path))
             assert row["title"] == sample.expect["title"]
             assert row["language"] == sample.expect["language"]
+            assert list(row["authors"]) == sample.expect["authors"], sample.file
+            published = sample.expect["published"]
+            assert row["published_at"] == (
+                datetime.fromisoformat(published) if published else None), sample.file
             assert row["text"].startswith(sample.expect["body_starts_with"])
             for snippet in sample.expect["body_must_not_contain"]:
                 assert snippet not in row["text"], (sample.file, snippet)

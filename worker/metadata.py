@@ -427,11 +427,19 @@ _FOREIGN_ITEM = re.compile(r"review|comment|answer|question|rating", re.IGNORECA
 
 
 def _in_foreign_item(el: Any) -> bool:
-    """Whether ``el`` belongs to a review/comment item (its nearest enclosing itemscope)."""
+    """Whether ``el`` belongs to a review/comment item (its nearest enclosing itemscope).
+
+    A review that is the page's own top-level item (an editorial review article, not the
+    ``review`` property of a product) is the page's: its author and dates count."""
     node = el.getparent()
     while node is not None:
         if node.get("itemscope") is not None:
-            return bool(_FOREIGN_ITEM.search(str(node.get("itemtype") or "")))
+            itemtype = str(node.get("itemtype") or "")
+            if not _FOREIGN_ITEM.search(itemtype):
+                return False
+            top_level = node.get("itemprop") is None and not any(
+                a.get("itemscope") is not None for a in node.iterancestors())
+            return not (top_level and "review" in itemtype.lower())
         node = node.getparent()
     return False
 
