@@ -199,13 +199,15 @@ class WorkerProcesses:
     def log(self, queue: str) -> str:
         return (self.log_dir / f"{queue}.log").read_text(errors="replace")
 
-    def stop(self, timeout: float = 30) -> None:
-        for proc in self.procs.values():
+    def stop(self, timeout: float = 30, queues: tuple[str, ...] | None = None) -> None:
+        """Stop the workers of `queues` (default: all of them); `start` brings one back."""
+        procs = [p for q, p in self.procs.items() if queues is None or q in queues]
+        for proc in procs:
             if proc.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGTERM)  # the worker and its pool children
         deadline = time.monotonic() + timeout
-        for proc in self.procs.values():
+        for proc in procs:
             try:
                 proc.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:

@@ -216,21 +216,31 @@ def test_two_fetch_workers_together_hold_the_per_host_rate(
         redis_url: str) -> None:
     recorder = Recorder()
     server.add("/robots.txt", recorder.robots("User-agent: *\nAllow: /\n"))
-    # Which worker takes which message is up to Redis (both block on the queue): with 10
-    # URLs, one worker fetching them all is unlikely unless the other one does not consume.
     for i in range(10):
         server.add(f"/rate/{i}", recorder.page(f"Rated bridge {i}"))
-    second = WorkerProcesses(tmp_path, env={
-        **workers.env, "NEWS_INGEST_USER_AGENT": "news-ingest/0.1 (second worker)",
-        "NEWS_INGEST_RATE_LIMIT_MAX_WAIT": "0.5"}, queues=("fetch",))
-    second.start("fetch")
+    # Two fetch workers of one thread each stand in for the session's fetch worker: each holds
+    # one message at a time (prefetch 1) and a fetch takes its turn of about a second, so the
+    # other one always finds messages waiting. With many threads, whichever worker's BLMOVE
+    # came first could take all ten at once (seen in CI).
+    workers.stop(queues=("fetch",))
+    pair = [WorkerProcesses(tmp_path / name, env={
+        **workers.env, "NEWS_INGEST_FETCH_CONCURRENCY": "1",
+        "NEWS_INGEST_USER_AGENT": f"news-ingest/0.1 ({name} worker)", **extra},
+        queues=("fetch",)) for name, extra in (
+            ("first", {}), ("second", {"NEWS_INGEST_RATE_LIMIT_MAX_WAIT": "0.5"}))]
     try:
-        _wait_for_replies(len(workers.procs) + 1)
+        for fetchers in pair:
+            fetchers.log_dir.mkdir()
+            fetchers.start("fetch")
+        _wait_for_replies(len(workers.procs) + 1)  # the parse worker and the pair
         base = f"http://localhost:{server.port}"
         ids = enqueue([f"{base}/rate/{i}" for i in range(10)])
         outcome = wait_for_jobs(ids, timeout=60)
     finally:
-        second.stop()
+        for fetchers in pair:
+            fetchers.stop()
+        workers.start("fetch")
+        workers.wait_ready()
     assert all(outcome[i]["status"] == "stored" for i in ids), outcome
     times = recorder.times()  # robots.txt and pages: every request to the host
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
