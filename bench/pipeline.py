@@ -208,6 +208,52 @@ def process_tree(root: int) -> list[int]:
     return out
 
 
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of one process so far (None once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+class CpuMeter:
+    """CPU seconds spent by each role of the stack during the run, from /proc samples: the
+    fetch and parse worker trees, Redis, PostgreSQL (postmaster and backends) and this process
+    (the HTTP server standing in for the web, the producer and the progress polling)."""
+
+    def __init__(self, home: Path, procs: dict[str, subprocess.Popen[bytes]]) -> None:
+        self.roots: dict[str, int] = {f"{q} worker": p.pid for q, p in procs.items()}
+        for role, pidfile in (("redis", home / "redis" / "redis.pid"),
+                              ("postgres", home / "postgres" / "data" / "postmaster.pid")):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                self.roots[role] = int(pidfile.read_text().split()[0])
+        self.first: dict[int, float] = {}
+        self.last: dict[int, tuple[str, float]] = {}
+        self.own_start = sum(os.times()[:2])
+        self.own = 0.0
+        self.sample()
+
+    def sample(self) -> None:
+        for role, root in self.roots.items():
+            for pid in process_tree(root):
+                used = cpu_seconds(pid)
+                if used is not None:
+                    self.first.setdefault(pid, used)
+                    self.last[pid] = (role, used)
+        self.own = sum(os.times()[:2]) - self.own_start
+
+    def by_role(self) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for pid, (role, used) in self.last.items():
+            out[role] = out.get(role, 0.0) + used - self.first[pid]
+        out["bench (HTTP server, producer)"] = self.own
+        return out
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -241,6 +287,7 @@ def main() -> int:
     from worker.settings import Settings
 
     stack_settings = Settings(DATABASE_URL=None, REDIS_URL=None, home=home)
+    args.home = str(home)
     st = services.start(stack_settings)
     assert st.database_url and st.redis_url
     env = {
@@ -359,6 +406,7 @@ def run(args: argparse.Namespace, server: LatencyServer, procs: dict[str, subpro
         return 1
 
     urls = [f"http://127.0.0.1:{server.port}/p/{i}" for i in range(args.urls)]
+    meter = CpuMeter(Path(args.home), procs)
     started = time.monotonic()
     job_ids: list[str] = []
     for start in range(0, len(urls), 1000):
@@ -383,6 +431,7 @@ def run(args: argparse.Namespace, server: LatencyServer, procs: dict[str, subpro
         with engine.connect() as conn:
             done = conn.execute(text("SELECT count(*) FROM ingest_jobs WHERE status IN "
                                      "('stored', 'failed')")).scalar_one()
+        meter.sample()
         parse_rss = sum(rss_kib(p) for p in process_tree(procs["parse"].pid))
         for name, mark in checkpoints.items():
             if name not in rss_at and done >= mark:
@@ -409,6 +458,8 @@ def run(args: argparse.Namespace, server: LatencyServer, procs: dict[str, subpro
         reasons = conn.execute(text("SELECT reason, count(*) FROM ingest_jobs "
                                     "WHERE status = 'failed' GROUP BY 1 ORDER BY 2 DESC")).all()
     e2e = args.urls / float(row.span)
+    meter.sample()
+    cpu = meter.by_role()
 
     # Stop the stack's workers before measuring the ceiling, so it has the cores to itself.
     for proc in procs.values():
@@ -436,6 +487,11 @@ def run(args: argparse.Namespace, server: LatencyServer, procs: dict[str, subpro
         print(f"parse worker RSS:   {rss_at['first'] / 1024:.0f} MiB after "
               f"{checkpoints['first']} pages, {rss_at['last'] / 1024:.0f} MiB at the end "
               f"({growth:+.1f}%)")
+    total_cpu = sum(cpu.values())
+    print(f"CPU during the run: {total_cpu:.0f} s of {os.cpu_count()} cores x "
+          f"{row.span:.0f} s; per page: " + ", ".join(
+              f"{role} {used / args.urls * 1000:.1f} ms"
+              for role, used in sorted(cpu.items(), key=lambda kv: -kv[1])))
     print(f"parse ceiling:      {ceiling:.1f} pages/s (plain newspaper3k, "
           f"{args.parse_workers} processes, {len(htmls)} pages)")
     print(f"our parse ceiling:  {our_ceiling:.1f} pages/s (our parse + normalise, same "

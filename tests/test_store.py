@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import text
 
 from schemas import ArticleRecord, IngestRequest
@@ -51,6 +52,36 @@ def test_job_row_created_when_producer_did_not(db) -> None:
     db.commit()
     assert db.execute(text("SELECT attempts FROM ingest_jobs WHERE id = :i"),
                       {"i": req.job_id}).scalar_one() == 2
+
+
+def test_job_fields_follow_the_stages(db) -> None:
+    req = IngestRequest(url="https://example.org/stages", meta={"batch": "b1"})
+    store.create_jobs([req])
+    assert store.advance_job(req, "fetching")  # before the host's turn: no attempt yet
+    assert store.advance_job(req, "fetching", attempt=True)
+    started = db.execute(text("SELECT started_at FROM ingest_jobs WHERE id = :i"),
+                         {"i": req.job_id}).scalar_one()
+    db.commit()
+    trail = ["https://example.org/stages", "https://example.org/moved"]
+    assert store.advance_job(req, "fetching", final_url=trail[-1], redirects=trail)
+    assert store.advance_job(req, "fetching", attempt=True)  # a retry keeps its start time
+    assert store.advance_job(req, "parsing", http_status=200, final_url=trail[-1],
+                             redirects=trail)
+    row = db.execute(text("SELECT status, attempts, started_at, finished_at, http_status, "
+                          "final_url, redirects, meta FROM ingest_jobs WHERE id = :i"),
+                     {"i": req.job_id}).one()
+    assert (row.status, row.attempts, row.http_status) == ("parsing", 2, 200)
+    assert row.started_at == started and row.finished_at is None
+    assert (row.final_url, row.redirects, row.meta) == (trail[-1], trail, {"batch": "b1"})
+    db.commit()
+    assert store.fail_job(req, PermanentError("parse_error", "broken"), http_status=200)
+    row = db.execute(text("SELECT status, reason, error, http_status, finished_at "
+                          "FROM ingest_jobs WHERE id = :i"), {"i": req.job_id}).one()
+    assert (row.status, row.reason, row.error, row.http_status) == (
+        "failed", "parse_error", "broken", 200)
+    assert row.finished_at is not None
+    with pytest.raises(ValueError, match="not a job field"):
+        store.advance_job(req, "parsing", title="no such column")
 
 
 def test_article_upsert_updates_one_row(db) -> None:

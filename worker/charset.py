@@ -42,6 +42,10 @@ def _codec(name: str | None) -> str | None:
         return None
 
 
+# C0 control bytes other than tab, newline, vertical tab, form feed and carriage return.
+_CONTROL_BYTES = bytes(b for b in range(32) if not 9 <= b <= 13)
+
+
 def looks_binary(data: bytes) -> bool:
     """True for bodies that are clearly not text (NUL bytes or many control bytes)."""
     head = data[:4096]
@@ -51,7 +55,7 @@ def looks_binary(data: bytes) -> bool:
         return False
     if b"\x00" in head:
         return True
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls / len(head) > 0.05
 
 

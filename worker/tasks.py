@@ -114,9 +114,10 @@ def _too_many_deliveries(task: Task, request: IngestRequest, throttles: int = 0)
     if throttles:
         key += f":t{throttles}"
     try:
-        client = handoff.redis_client()
-        count = client.incr(key)
-        client.expire(key, _settings.visibility_timeout * (_settings.max_deliveries + 2))
+        pipe = handoff.redis_client().pipeline(transaction=False)  # one round trip
+        pipe.incr(key)
+        pipe.expire(key, _settings.visibility_timeout * (_settings.max_deliveries + 2))
+        count, _ = pipe.execute()
     except Exception:  # noqa: BLE001 - counting is best effort
         return False
     return int(count) > _settings.max_deliveries
