@@ -239,11 +239,13 @@ class CpuMeter:
 
     def sample(self) -> None:
         for role, root in self.roots.items():
-            for pid in process_tree(root):
+            for i, pid in enumerate(process_tree(root)):
                 used = cpu_seconds(pid)
                 if used is not None:
                     self.first.setdefault(pid, used)
-                    self.last[pid] = (role, used)
+                    # a worker tree: `news-ingest worker`, its Celery worker, the pool children
+                    part = ("supervisor", "main", "pool")[min(i, 2)] if "worker" in role else ""
+                    self.last[pid] = (f"{role} {part}".strip(), used)
         self.own = sum(os.times()[:2]) - self.own_start
 
     def by_role(self) -> dict[str, float]:
@@ -297,8 +299,6 @@ def main() -> int:
         "NEWS_INGEST_FETCH_CONCURRENCY": str(args.fetch_concurrency),
         "NEWS_INGEST_PARSE_CONCURRENCY": str(args.parse_workers),
         "NEWS_INGEST_LOG_LEVEL": "WARNING",
-        "NEWS_INGEST_DB_POOL_SIZE": "4",
-        "NEWS_INGEST_DB_MAX_OVERFLOW": "8",
     }
     # This process is a producer of that stack too.
     os.environ.update(env)

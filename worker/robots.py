@@ -245,16 +245,25 @@ class Robots:
         self.settings = settings or get_settings()
         self.cache = cache
         self.agent = agent_token(self.settings.user_agent)
+        # What this object already read or fetched: one instance serves one task, which asks
+        # about the same origin several times (the turn, the check, each redirect hop).
+        self._seen: dict[str, RobotsFile] = {}
 
     def cached(self, url: str) -> RobotsFile | None:
         """The cached robots.txt of ``url``'s origin, without any network access."""
-        raw = self.cache.get(_KEY_PREFIX + origin_of(url))
+        origin = origin_of(url)
+        entry = self._seen.get(origin)
+        if entry is not None:
+            return entry
+        raw = self.cache.get(_KEY_PREFIX + origin)
         if raw is None:
             return None
         try:
-            return RobotsFile.loads(raw)
+            entry = RobotsFile.loads(raw)
         except (ValueError, KeyError, TypeError):
             return None
+        self._seen[origin] = entry
+        return entry
 
     def crawl_delay(self, url: str) -> float | None:
         """The cached Crawl-delay for ``url`` (None when unknown or not given)."""
@@ -307,5 +316,6 @@ class Robots:
             else:  # blocked_address, blocked_port, dns_error ...: about the host, not robots
                 raise
         self.cache.set(_KEY_PREFIX + origin_of(url), entry.dumps(), ttl)
+        self._seen[origin_of(url)] = entry
         log.info("robots.txt fetched", extra={"url": target, "state": entry.state})
         return entry

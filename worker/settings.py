@@ -98,8 +98,10 @@ class Settings(BaseSettings):
     )
 
     # -- database pool -----------------------------------------------------------------------
-    db_pool_size: int = Field(default=2, description="SQLAlchemy pool size per process.")
-    db_max_overflow: int = Field(default=3, description="Extra connections per process.")
+    db_pool_size: int = Field(default=5, description="SQLAlchemy pool size per process.")
+    db_max_overflow: int = Field(
+        default=0, description="Extra connections per process, closed again as soon as they "
+        "are returned (so each costs a new connection next time).")
 
     # -- logging -----------------------------------------------------------------------------
     log_level: str = Field(default="WARNING", description="Worker log level.")
