@@ -20,6 +20,7 @@ from typing import Any
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
 import newspaper  # noqa: E402
+import newspaper.cleaners  # noqa: E402
 import newspaper.parsers  # noqa: E402
 import tldextract  # noqa: E402
 from lxml import etree  # noqa: E402
@@ -43,25 +44,55 @@ _original_xpath_re = newspaper.parsers.Parser.xpath_re
 _original_by_tag = newspaper.parsers.Parser.getElementsByTag
 _original_by_tags = newspaper.parsers.Parser.getElementsByTags
 _original_css_select = newspaper.parsers.Parser.css_select
+_original_clean_bad_tags = newspaper.cleaners.DocumentCleaner.clean_bad_tags
+
+
+class _AttrTest:
+    """``//*[re:test(@attr, pattern, 'i')]`` as one pass over the elements in Python.
+
+    (With the proxies kept alive, see ``use_pinned_proxies``, walking every element and
+    reading the attribute is about twice as fast as an XPath selecting those with it.)
+
+    Pages repeat the same class and id values many times (and across pages), so each distinct
+    value is searched once; the memo is emptied when it grows past ``_MEMO_SIZE`` values.
+    """
+
+    def __init__(self, attr: str, pattern: str) -> None:
+        self.attr = attr
+        self._search = re.compile(pattern, re.IGNORECASE).search
+        self._memo: dict[str, bool] = {}
+
+    def matches(self, value: str) -> bool:
+        found = self._memo.get(value)
+        if found is None:
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            found = self._memo[value] = self._search(value) is not None
+        return found
+
+    def __call__(self, node: Any) -> list[Any]:
+        attr, matches = self.attr, self.matches
+        return [el for el in node.getroottree().getroot().iter(etree.Element)
+                if (value := el.get(attr)) is not None and matches(value)]
+
+
+_MEMO_SIZE = 20_000
 
 
 @functools.lru_cache(maxsize=64)
-def _attr_pattern(expression: str) -> tuple[str, re.Pattern[str]] | None:
+def _attr_test(expression: str) -> _AttrTest | None:
     match = _RE_TEST.match(expression)
     if match is None:
         return None
-    return match.group(1), re.compile(match.group(2), re.IGNORECASE)
+    return _AttrTest(match.group(1), match.group(2))
 
 
 def _xpath_re(cls: Any, node: Any, expression: str) -> list[Any]:
-    """``//*[re:test(@attr, 'pattern', 'i')]`` as one pass over the elements in Python."""
-    parsed = _attr_pattern(expression)
-    if parsed is None:
+    """``//*[re:test(@attr, 'pattern', 'i')]`` without a Python callback per element."""
+    test = _attr_test(expression)
+    if test is None:
         return list(_original_xpath_re(node, expression))
-    attr, pattern = parsed
-    root = node.getroottree().getroot()
-    return [el for el in root.iter(etree.Element)
-            if (value := el.get(attr)) is not None and pattern.search(value)]
+    return test(node)
 
 
 def _by_tag(cls: Any, node: Any, tag: str | None = None, attr: str | None = None,
@@ -105,6 +136,35 @@ def _by_tags(cls: Any, node: Any, tags: list[str]) -> list[Any]:
     return elems
 
 
+_ARTICLE_MARKS = etree.XPath('//article|//*[@id="article"]|//*[@itemprop="articleBody"]')
+
+
+def _holders(marks: list[Any]) -> set[Any]:
+    """The elements with one of ``marks`` among their descendants."""
+    return {anc for mark in marks for anc in mark.iterancestors()}
+
+
+def _clean_bad_tags(self: Any, doc: Any) -> Any:
+    """DocumentCleaner.clean_bad_tags: "naughty" ids, classes and names go, unless the node
+    holds an article (``self.contains_article``).
+
+    The original evaluates ``contains_article`` under every matching node; here the holders
+    of article marks are found once. Removing a node never touches a mark below it (it has
+    none), but the node may be a mark itself (an ``id="article"`` with a naughty class): its
+    ancestors are then found again, as the original's later XPath would see them.
+    """
+    marks = _ARTICLE_MARKS(doc)
+    holders = _holders(marks)
+    for expression in (self.nauthy_ids_re, self.nauthy_classes_re, self.nauthy_names_re):
+        for node in self.parser.xpath_re(doc, expression):
+            if node not in holders:
+                self.parser.remove(node)
+                if node in marks:
+                    marks = _ARTICLE_MARKS(doc)
+                    holders = _holders(marks)
+    return doc
+
+
 def use_fast_dom_helpers(enabled: bool = True) -> None:
     """Install (or, for comparison, remove) the faster helpers on newspaper3k's Parser."""
     parser = newspaper.parsers.Parser
@@ -112,9 +172,45 @@ def use_fast_dom_helpers(enabled: bool = True) -> None:
     parser.getElementsByTag = classmethod(_by_tag) if enabled else _original_by_tag
     parser.getElementsByTags = classmethod(_by_tags) if enabled else _original_by_tags
     parser.css_select = classmethod(_css_select) if enabled else _original_css_select
+    newspaper.cleaners.DocumentCleaner.clean_bad_tags = (  # type: ignore[method-assign]
+        _clean_bad_tags if enabled else _original_clean_bad_tags)
 
 
 use_fast_dom_helpers()
+
+
+# -- element proxies kept alive for the whole page -----------------------------------------------
+# lxml creates a Python proxy for an element when Python first sees it and frees it with the
+# last reference; every later pass over the tree (newspaper3k's cleaner and scorer, the metadata
+# pass, trafilatura, htmldate) then builds the proxies again, each through lxml.html's class
+# lookup, a Python callback. Holding a reference to every node of both of newspaper3k's trees
+# while the page is processed makes lxml hand out the existing proxies instead. A kept proxy
+# keeps its class when its tag is renamed; newspaper3k renames only div, span and section
+# elements (to p), whose class (HtmlElement) is the same before and after.
+_pin_proxies = True
+
+
+def use_pinned_proxies(enabled: bool = True) -> None:
+    """Keep (or, for comparison, do not keep) every node's proxy alive while a page is parsed."""
+    global _pin_proxies
+    _pin_proxies = enabled
+
+
+def _pin_trees(article: newspaper.Article, doc_pins: list[Any], work_pins: list[Any]) -> None:
+    """Make newspaper3k's first look at ``clean_doc`` keep all proxies of both trees alive.
+
+    ``Article.parse`` parses the page into ``doc``, copies it to ``clean_doc`` and then asks
+    for the title; by then both trees exist and no pass over them has run yet.
+    """
+    get_title = article.extractor.get_title
+
+    def pinning_get_title(doc: Any) -> Any:
+        doc_pins.extend(doc.iter())
+        if article.doc is not None:
+            work_pins.extend(article.doc.iter())
+        return get_title(doc)
+
+    article.extractor.get_title = pinning_get_title
 
 __all__ = ["ParsedPage", "parse_html", "EXTRACTOR_NAME"]
 
@@ -144,6 +240,8 @@ class ParsedPage:
     images: list[str]
     meta_data: dict[str, Any]
     doc: Any = field(repr=False, default=None)
+    # every node proxy of ``doc`` (see ``use_pinned_proxies``): freed with the page
+    pins: list[Any] = field(repr=False, default_factory=list)
 
 
 def _config() -> newspaper.Config:
@@ -179,6 +277,10 @@ def parse_html(html: str, url: str, *, authors: bool = True) -> ParsedPage:
     if not html or not html.strip():
         raise PermanentError("empty_body", "no HTML to parse")
     article = newspaper.Article(url, config=_CONFIG)
+    doc_pins: list[Any] = []
+    work_pins: list[Any] = []  # the tree newspaper3k cleans: released on return
+    if _pin_proxies:
+        _pin_trees(article, doc_pins, work_pins)
     if not authors:
         article.extractor.get_authors = _no_authors
     try:
@@ -208,4 +310,5 @@ def parse_html(html: str, url: str, *, authors: bool = True) -> ParsedPage:
         images=sorted(article.images or []),
         meta_data=dict(article.meta_data or {}),
         doc=article.clean_doc,
+        pins=doc_pins,
     )
