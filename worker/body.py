@@ -9,11 +9,18 @@ metadata comes from :mod:`worker.metadata`. Comments are excluded.
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import htmldate.core
+import htmldate.extractors
 import trafilatura
+from dateparser import DateDataParser
+from dateparser.languages.loader import default_loader
 from htmldate import find_date
 from lxml import etree
 from trafilatura.settings import Extractor
@@ -45,15 +52,94 @@ def trafilatura_text(doc: Any, url: str | None = None, *, fast: bool = False) ->
     return text if isinstance(text, str) else ""
 
 
-def htmldate_published(doc: Any, url: str | None, extensive: bool = False) -> datetime | None:
-    """htmldate's original publication date of ``doc`` (a day, midnight UTC), or None."""
+# -- htmldate's dateparser, limited to the page's languages -------------------------------------
+# htmldate's extensive search hands date-like text it cannot read itself to dateparser, one
+# parser over all of dateparser's ~200 locales: 20-100 ms a call, nearly always for nothing.
+# Given the page's languages (claimed and detected) plus English, a parser over just those
+# locales is used instead, trying them in the all-locale parser's order: where the all-locale
+# parser's answer comes from one of them, the answer is the same (web-eval: the same dates on
+# all 990 pages). Without known languages the all-locale parser is used as before. The parser is
+# chosen per call of ``htmldate_published`` (thread-local), and htmldate's memo of date
+# expressions is keyed by it too, so one page's parser never answers for another's.
+_ALL_LOCALES_PARSER = htmldate.extractors.EXTERNAL_PARSER
+_LOCALE_ORDER = {lang: i for i, lang in enumerate(default_loader.get_locale_map())}
+_uncached_try_date_expr = htmldate.extractors.try_date_expr.__wrapped__
+_current = threading.local()
+_page_languages = True
+
+
+@functools.lru_cache(maxsize=64)
+def _date_parser(languages: tuple[str, ...]) -> DateDataParser:
+    return DateDataParser(languages=list(languages), settings={
+        # htmldate's own settings (htmldate.extractors.EXTERNAL_PARSER)
+        "NORMALIZE": True,
+        "PARSERS": ["custom-formats", "absolute-time"],
+        "PREFER_DATES_FROM": "past",
+        "PREFER_LOCALE_DATE_ORDER": True,
+        "RETURN_AS_TIMEZONE_AWARE": False,
+        "STRICT_PARSING": True,
+    })
+
+
+class _PageDateParser:
+    """Stands in for htmldate's parser: the current page's, else the all-locale one."""
+
+    def get_date_data(self, date_string: str) -> Any:
+        parser = getattr(_current, "parser", None) or _ALL_LOCALES_PARSER
+        return parser.get_date_data(date_string)
+
+
+@functools.lru_cache(maxsize=htmldate.extractors.CACHE_SIZE)
+def _try_date_expr_for(parser: Any, string: str | None, outputformat: str,
+                       extensive_search: bool, min_date: datetime,
+                       max_date: datetime) -> str | None:
+    return _uncached_try_date_expr(string, outputformat, extensive_search, min_date, max_date)
+
+
+def _try_date_expr(string: str | None, outputformat: str, extensive_search: bool,
+                   min_date: datetime, max_date: datetime) -> str | None:
+    """htmldate's memoised date-expression reader, memoised per dateparser instance."""
+    return _try_date_expr_for(getattr(_current, "parser", None), string, outputformat,
+                              extensive_search, min_date, max_date)
+
+
+def use_page_languages(enabled: bool = True) -> None:
+    """Install (or, for comparison, remove) the per-page dateparser in htmldate."""
+    htmldate.extractors.EXTERNAL_PARSER = _PageDateParser() if enabled else _ALL_LOCALES_PARSER
+    htmldate.core.try_date_expr = (_try_date_expr if enabled  # type: ignore[assignment]
+                                   else htmldate.extractors.try_date_expr)
+    global _page_languages
+    _page_languages = enabled
+
+
+use_page_languages()
+
+
+def _page_parser(languages: Sequence[str]) -> DateDataParser | None:
+    if not _page_languages:
+        return None
+    known = {lang for lang in languages if lang in _LOCALE_ORDER}  # others: no dateparser locale
+    if not known:
+        return None
+    return _date_parser(tuple(sorted(known | {"en"}, key=_LOCALE_ORDER.__getitem__)))
+
+
+def htmldate_published(doc: Any, url: str | None, extensive: bool = False,
+                       languages: Sequence[str] = ()) -> datetime | None:
+    """htmldate's original publication date of ``doc`` (a day, midnight UTC), or None.
+
+    ``languages`` (ISO 639-1 codes of the page) limit the locales dateparser tries.
+    """
     if doc is None:
         return None
+    _current.parser = _page_parser(languages)
     try:
         found = find_date(doc, url=url, original_date=True, extensive_search=extensive,
                           outputformat="%Y-%m-%d")
     except (ValueError, TypeError, AttributeError, IndexError, KeyError, RecursionError):
         return None
+    finally:
+        _current.parser = None
     if not found:
         return None
     try:

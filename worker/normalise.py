@@ -700,6 +700,16 @@ def _us_order(lang_claim: str, meta: PageMetadata) -> bool:
     return og_locale.lower().replace("_", "-") == "en-us"
 
 
+def _date_languages(claim: str | None, page: ParsedPage) -> list[str]:
+    """The page's languages for htmldate's date parser: claimed, and detected on the start
+    of newspaper3k's text (pages claim a wrong language often enough)."""
+    detected, _ = detect_language((page.text or page.title or "")[:_DATE_LANGUAGE_SAMPLE])
+    return [lang for lang in dict.fromkeys([claim, detected]) if lang and _LANG.match(lang)]
+
+
+_DATE_LANGUAGE_SAMPLE = 1000
+
+
 def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
                  fetched_at: datetime | None = None,
                  http_status: int | None = None) -> ArticleRecord:
@@ -759,7 +769,8 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
                 when, src = found_local, cand.source
                 break
     if when is None and HTMLDATE_FALLBACK is not None:
-        found = plausible(htmldate_published(page.doc, base, HTMLDATE_FALLBACK), now)
+        found = plausible(htmldate_published(page.doc, base, HTMLDATE_FALLBACK,
+                                             languages=_date_languages(claim, page)), now)
         # htmldate also reads the microdata of reviews and comments
         foreign = {d.date() for d in (parse_date(v) for v in meta.foreign_dates) if d}
         if found is not None and (found.date() in foreign or (
