@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from worker.errors import PermanentError
@@ -17,6 +18,7 @@ _TRACKING_PARAMS = frozenset({
     "igshid", "_hsenc", "_hsmi", "mkt_tok", "ocid", "cmpid", "ncid", "sr_share", "smid",
     "at_medium", "at_campaign", "ref_src", "__twitter_impression",
 })
+_CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]")
 # Characters that are safe to leave unescaped in a path / query when re-quoting.
 _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 
@@ -30,7 +32,7 @@ def validate_url(url: str) -> str:
         raise PermanentError("invalid_url", "empty URL")
     if len(candidate) > MAX_URL_LENGTH:
         raise PermanentError("invalid_url", f"URL longer than {MAX_URL_LENGTH} characters")
-    if any(ord(ch) < 0x21 or ch == "\x7f" for ch in candidate):
+    if _CONTROL_OR_SPACE.search(candidate):
         raise PermanentError("invalid_url", "URL contains whitespace or control characters")
     try:
         parts = urlsplit(candidate)
@@ -58,7 +60,7 @@ def validate_url(url: str) -> str:
 def _idna(host: str) -> str:
     if host.startswith("["):
         return host
-    if all(ord(c) < 128 for c in host):
+    if host.isascii():
         for label in host.split("."):
             if label.lower().startswith("xn--"):
                 label.encode("ascii").decode("idna")  # raises UnicodeError when malformed
