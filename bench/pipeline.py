@@ -80,13 +80,25 @@ class LatencyServer:
 
     def __init__(self, pages: list[bytes], latency: float) -> None:
         self.hits = 0
+        self.in_flight = self.peak_in_flight = 0
+        lock = threading.Lock()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:  # noqa: N802 - http.server API
-                server.hits += 1
+                with lock:
+                    server.hits += 1
+                    server.in_flight += 1
+                    server.peak_in_flight = max(server.peak_in_flight, server.in_flight)
+                try:
+                    self._answer()
+                finally:
+                    with lock:
+                        server.in_flight -= 1
+
+            def _answer(self) -> None:
                 time.sleep(latency)
                 body, status = b"not found", 404
                 if self.path.startswith("/p/"):
@@ -478,6 +490,8 @@ def run(args: argparse.Namespace, server: LatencyServer, procs: dict[str, subpro
           + ", ".join(f"{r}={n}" for r, n in reasons))
     print(f"end-to-end:         {e2e:.1f} pages/s ({row.span:.1f} s from first enqueue to "
           f"last outcome)")
+    print(f"requests in flight: up to {server.peak_in_flight} at once at the page server "
+          f"({server.hits} requests)")
     print(f"enqueue->stored:    p50 {percentile(latencies, 0.5):.1f} s, "
           f"p95 {percentile(latencies, 0.95):.1f} s")
     for pid in sorted(peak, key=lambda p: roles[p]):

@@ -258,3 +258,42 @@ def test_two_fetch_workers_together_hold_the_per_host_rate(
     throttles = [len(client.keys(f"news-ingest:deliveries:news_ingest.fetch:{i}:*"))
                  for i in ids]
     assert max(throttles) > 1, throttles
+
+
+def test_fetching_waits_for_room_in_the_parse_backlog(
+        server: HTTPTestServer, workers: WorkerProcesses, db, tmp_path: Path) -> None:
+    """With the parse stage stopped, a fetch worker fills the parse backlog up to its limit
+    (plus what its threads had already let through) and then waits; started again, the parse
+    stage gets every page."""
+    from worker.celery_app import PARSE_QUEUE
+    from worker.handoff import redis_client
+
+    recorder = Recorder()
+    for i in range(10):
+        server.add(f"/backlog/{i}", recorder.page(f"Backlogged bridge {i}"))
+    workers.stop(queues=("fetch", "parse"))
+    fetchers = WorkerProcesses(tmp_path, env={
+        **workers.env, "NEWS_INGEST_FETCH_CONCURRENCY": "2",
+        "NEWS_INGEST_PARSE_BACKLOG_MAX": "3", "NEWS_INGEST_PARSE_BACKLOG_WAIT": "60"},
+        queues=("fetch",))
+    try:
+        fetchers.start("fetch")
+        _wait_for_replies(1)
+        ids = enqueue([f"http://127.0.0.1:{server.port}/backlog/{i}" for i in range(10)])
+        deadline = time.monotonic() + 20
+        while len(recorder.requests) < 3 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(3)  # ample time to fetch all ten at 200 requests/s without the limit
+        backlog = redis_client().llen(PARSE_QUEUE)
+        assert 3 <= backlog <= 5, backlog  # the limit, plus at most one page per thread
+        assert len(recorder.requests) == backlog
+        workers.start("parse")
+        outcome = wait_for_jobs(ids, timeout=90)
+    finally:
+        fetchers.stop()
+        for queue in ("fetch", "parse"):
+            if workers.procs[queue].poll() is not None:
+                workers.start(queue)
+        workers.wait_ready()
+    assert all(outcome[i]["status"] == "stored" for i in ids), outcome
+    assert len(recorder.requests) == 10

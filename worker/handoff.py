@@ -2,7 +2,8 @@
 
 The fetch stage stores the decoded HTML (zlib-compressed) under ``news-ingest:page:<job id>``
 with a TTL; the parse message carries only the request. The page is deleted once its outcome
-is recorded, so a redelivered parse task after success finds nothing and is skipped.
+is recorded, so a redelivered parse task after success finds nothing and is skipped. A fetch
+waits for room first while too many pages wait for parsing (:func:`wait_for_room`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 import zlib
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -22,7 +24,8 @@ from worker.errors import TransientError
 from worker.services import redis_url
 from worker.settings import get_settings
 
-__all__ = ["FetchedPage", "put_page", "get_page", "delete_page", "redis_client"]
+__all__ = ["FetchedPage", "put_page", "get_page", "delete_page", "redis_client",
+           "wait_for_room"]
 
 _PREFIX = "news-ingest:page:"
 _lock = threading.Lock()
@@ -78,6 +81,22 @@ def put_page(job_id: str, page: FetchedPage) -> None:
         redis_client().set(_PREFIX + job_id, blob, ex=get_settings().page_ttl)
     except redis.RedisError as exc:
         raise TransientError("broker_unavailable", f"Redis: {exc}") from exc
+
+
+def wait_for_room(queue: str, limit: int, max_wait: float, poll: float = 1.0) -> float:
+    """Block while ``queue`` holds more than ``limit`` messages, at most ``max_wait``
+    seconds; returns the seconds waited (back-pressure from the parse stage to the fetch
+    stage). Redis being unreachable is not a reason to wait: the hand-over reports it."""
+    started = time.monotonic()
+    while True:
+        try:
+            waiting = int(redis_client().llen(queue))
+        except redis.RedisError:
+            return time.monotonic() - started
+        waited = time.monotonic() - started
+        if waiting <= limit or waited >= max_wait:
+            return waited
+        time.sleep(min(poll, max_wait - waited))
 
 
 def get_page(job_id: str) -> FetchedPage | None:

@@ -81,12 +81,19 @@ def fetch_stage(request: IngestRequest, hand_over: Callable[[IngestRequest], Non
     fetch of a host not yet in the cache included: when the rate does not allow a request now,
     :class:`worker.ratelimit.Throttled` is raised before anything is recorded, and ``slot`` is
     the reservation the re-queued URL brings back. A URL robots.txt disallows costs no turn.
+    Before its turn, it waits while the parse backlog is over its limit (see
+    :func:`worker.handoff.wait_for_room`).
     """
     robots = Robots(RedisCache(handoff.redis_client()))
     # Skip a finished job before it takes a turn; have the database connection and the HTTP
     # client ready, so that nothing slow stands between a granted turn and its request.
     if not store.advance_job(request, "fetching"):
         return "skipped"
+    if robots.settings.parse_backlog_max > 0:  # back-pressure: room in the parse backlog
+        from worker.celery_app import PARSE_QUEUE
+
+        handoff.wait_for_room(PARSE_QUEUE, robots.settings.parse_backlog_max,
+                              robots.settings.parse_backlog_wait)
     prepare(robots.settings)
     try:
         url = validate_url(request.url)

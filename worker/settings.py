@@ -51,6 +51,19 @@ class Settings(BaseSettings):
     fetch_max_retries: int = Field(default=4, description="Retries of a transient fetch error.")
     user_agent: str = Field(default=DEFAULT_USER_AGENT, description="User-Agent header sent.")
 
+    parse_backlog_max: int = Field(
+        default=5000,
+        description="Fetched pages that may wait for the parse stage (the parse queue's "
+        "length). Above it a fetch first waits up to `NEWS_INGEST_PARSE_BACKLOG_WAIT` seconds "
+        "for room (its thread blocked, so the worker takes no new message meanwhile): Redis "
+        "memory stays bounded while parsing lags. 0: no limit.",
+    )
+    parse_backlog_wait: float = Field(
+        default=20.0,
+        description="Longest wait (s) of one fetch for room in the parse backlog; it fetches "
+        "anyway after that (with parsing stopped, each fetch thread adds one page per wait).",
+    )
+
     # -- parse stage -------------------------------------------------------------------------
     parse_concurrency: int = Field(
         default_factory=lambda: os.cpu_count() or 1,

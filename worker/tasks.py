@@ -156,8 +156,8 @@ def _hand_over(request: IngestRequest) -> None:
     retry_backoff_max=300,
     retry_jitter=True,
     max_retries=_settings.fetch_max_retries,
-    soft_time_limit=_settings.fetch_total_timeout + 30,
-    time_limit=_settings.fetch_total_timeout + 60,
+    soft_time_limit=_settings.fetch_total_timeout + _settings.parse_backlog_wait + 30,
+    time_limit=_settings.fetch_total_timeout + _settings.parse_backlog_wait + 60,
 )
 def fetch_task(self: Task, raw_request: dict[str, Any], slot: float | None = None,
                throttles: int = 0) -> str:
