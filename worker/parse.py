@@ -14,6 +14,7 @@ import string
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urljoin
 
 # tldextract (imported by newspaper) would fetch the public suffix list over the network,
 # and hangs for ever on a black-holed network; this must be set before it is imported.
@@ -21,6 +22,7 @@ os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
 import newspaper  # noqa: E402
 import newspaper.cleaners  # noqa: E402
+import newspaper.extractors  # noqa: E402
 import newspaper.parsers  # noqa: E402
 import tldextract  # noqa: E402
 from lxml import etree  # noqa: E402
@@ -177,6 +179,26 @@ def use_fast_dom_helpers(enabled: bool = True) -> None:
 
 
 use_fast_dom_helpers()
+
+
+# -- a deterministic top image ------------------------------------------------------------------
+# Without a meta image (og:image, link rel=image_src, ...) newspaper3k 0.2.8 takes "the first
+# image" of the article's top node as ``list(set_of_urls)[0]``: an arbitrary one of its images,
+# different from one process to the next (string hashes are salted per process). Ours is the
+# first ``<img src>`` of the top node in document order, as the method's docstring intends.
+_original_first_img_url = newspaper.extractors.ContentExtractor.get_first_img_url
+
+
+def _first_img_url(self: Any, article_url: str, top_node: Any) -> str:
+    """The first image of ``top_node`` in document order, as an absolute URL ('' if none)."""
+    for img in self.parser.getElementsByTag(top_node, tag="img"):
+        src = img.get("src")
+        if src:
+            return urljoin(article_url, urljoin(article_url, src))
+    return ""
+
+
+newspaper.extractors.ContentExtractor.get_first_img_url = _first_img_url  # type: ignore[method-assign]
 
 
 # -- element proxies kept alive for the whole page -----------------------------------------------
