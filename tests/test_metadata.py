@@ -138,6 +138,26 @@ def test_text_bylines() -> None:
     assert found("<p>Eine Reise von Berlin nach Hamburg</p>") == []
     assert found("<p>Von Bauteilen und Teilen</p>") == []
     assert found("<footer><p>Von Max Muster</p></footer>") == []
+    # an embedded post or a quote is someone else's
+    assert found('<div class="social-embed"><p>Posted by Max Muster on Sunday</p></div>') == []
+    assert found("<blockquote><p>Posted by Max Muster on Sunday</p></blockquote>") == []
+
+
+def test_photo_credit_markup_is_no_byline() -> None:
+    meta = meta_of('<html><body><div class="article-photo"><img src="a.jpg">'
+                   '<span class="author">Photo from Max Muster</span></div>'
+                   '<figure><figcaption><span class="author">Lea Sommer</span></figcaption>'
+                   '</figure><p class="byline">Anna Berger</p></body></html>')
+    assert values(meta, "authors") == [("Anna Berger", "byline")]
+
+
+def test_copyright_holders() -> None:
+    meta = meta_of("""<html><head><meta name="copyright" content="(C) 2020 Beispiel Verlag">
+    <script type="application/ld+json">{"@type": "NewsArticle", "headline": "H",
+    "copyrightHolder": {"@type": "Organization", "name": "La Gaceta"}}</script>
+    </head><body></body></html>""")
+    assert values(meta, "copyright") == [("La Gaceta", "jsonld"),
+                                         ("(C) 2020 Beispiel Verlag", "meta")]
 
 
 def test_text_byline_user_name_after_an_author_label() -> None:

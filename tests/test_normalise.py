@@ -90,9 +90,22 @@ def test_date_from_url() -> None:
     (["AFP"], []),
     (["Bundesministerium für Wirtschaft und Klimaschutz"], []),
     (["Beispiel Wein GmbH"], []),
+    (["Autor/in: Korinna Berger"], ["Korinna Berger"]),
+    (["Autor*in: Kim Weber"], ["Kim Weber"]),
+    (["Kultur| 19.10.19"], []),
 ])
 def test_clean_authors(raw: list[str], names: list[str]) -> None:
     assert clean_authors(raw)[0] == names
+
+
+def test_copyright_holder_is_not_an_author() -> None:
+    from worker.normalise import _holder_keys
+
+    keys = _holder_keys(["(C) 2020 by Weinhaus am Markt - Weine aus Spanien",
+                         "© 2004 - 2020 Lea Sommer. Alle Rechte vorbehalten"])
+    assert clean_authors(["Weinhaus am Markt"], keys) == ([], ["Weinhaus am Markt"])
+    assert clean_authors(["Lea Sommer"], keys) == ([], ["Lea Sommer"])
+    assert clean_authors(["Jane Doe"], keys) == (["Jane Doe"], [])
 
 
 def test_site_name_is_not_an_author() -> None:

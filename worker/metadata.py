@@ -54,7 +54,7 @@ ORG_TYPES = frozenset({"organization", "newsmediaorganization", "corporation",
                        "localbusiness", "website", "brand"})
 
 FIELDS = ("title", "description", "published", "modified", "authors", "publishers",
-          "section", "tags", "language", "canonical", "image", "site_name")
+          "section", "tags", "language", "canonical", "image", "site_name", "copyright")
 
 # <meta name|property> -> (field, source). Names are compared lower-cased.
 _META_MAP: dict[str, tuple[str, str]] = {
@@ -137,6 +137,10 @@ _META_MAP: dict[str, tuple[str, str]] = {
     "dcterms.publisher": ("publishers", "dc"),
     "publisher": ("publishers", "meta"),
     "application-name": ("site_name", "meta"),
+    "copyright": ("copyright", "meta"),
+    "dc.rights": ("copyright", "dc"),
+    "dcterms.rights": ("copyright", "dc"),
+    "dcterms.rightsholder": ("copyright", "dc"),
     "apple-mobile-web-app-title": ("site_name", "meta"),
 }
 # microdata ranks after the <meta> tags: itemprop attributes also sit on teasers and
@@ -152,7 +156,10 @@ _BYLINE_XPATH = (
     "contains(@class, 'byline') or contains(@class, 'posted-by') or "
     "contains(@class, 'submitted-by') or contains(@class, 'entry-author') or "
     "contains(@class, 'post-author') or contains(@class, 'article-author')]"
-    "[not(ancestor::*[contains(@class, 'comment') or contains(@id, 'comment')])]")
+    "[not(ancestor::*[contains(@class, 'comment') or contains(@id, 'comment')])]"
+    # a photo's credit line, not the article's byline
+    "[not(ancestor::figure or ancestor::figcaption or ancestor::*[contains(@class, 'photo') "
+    "or contains(@class, 'caption') or contains(@class, 'credit')])]")
 _WRITTEN_BY = re.compile(
     r"^(written by|author|autor(?:in)?|geschrieben von|verfasst von|von|écrit par|"
     r"escrito por|scritto da|door|napisane przez|autor(?:a)?)\s*:?$", re.IGNORECASE)
@@ -342,6 +349,7 @@ def _from_article(obj: dict[str, Any], meta: PageMetadata, source: str,
     if obj.get("author") is None:
         _names(obj.get("creator"), meta, source, ids=ids)
     _names(obj.get("publisher"), meta, source, target="publishers", ids=ids)
+    _names(obj.get("copyrightHolder"), meta, source, target="copyright", ids=ids)
     for section in _text_list(obj.get("articleSection"))[:3]:
         meta.add("section", section, source)
     keywords = obj.get("keywords")
@@ -497,10 +505,13 @@ _TEXT_BYLINE_LABELLED = re.compile(
 _BYLINE_WORD = re.compile(r"(?:^|\W)(?:von|by|par|por|door|przez|autor|autorin|author|"
                           r"auteur|text|texte)(?:\W|$)", re.IGNORECASE)
 # Not the article's byline: comment sections, footers, navigation, sidebars, teasers.
-_OFF_ARTICLE = re.compile(r"comment|footer|sidebar|related|teaser|widget|nav|menu",
+# Quotes and embedded posts ("Posted by X on Sunday" of an embedded Facebook post) are
+# someone else's words.
+_OFF_ARTICLE = re.compile(r"comment|footer|sidebar|related|teaser|widget|nav|menu|embed",
                           re.IGNORECASE)
 _OFF_ARTICLE_TAGS = frozenset({"footer", "nav", "aside", "header-nav", "script", "style",
-                               "noscript", "head", "title", "a", "option", "button"})
+                               "noscript", "head", "title", "a", "option", "button",
+                               "blockquote"})
 
 
 def _text_bylines(root: Any, meta: PageMetadata, limit: int = 3) -> None:

@@ -311,6 +311,24 @@ def _site_keys(site_names: list[str], url: str) -> set[str]:
     return keys
 
 
+_RIGHTS_WORDS = re.compile(
+    r"©|\(c\)|\bcopyright\b|\b(?:19|20)\d\d\b|\bby\b|\ball rights reserved\b|"
+    r"\balle rechte vorbehalten\b|\btous droits réservés\b|\btodos los derechos reservados\b",
+    re.IGNORECASE)
+
+
+def _holder_keys(holders: list[str]) -> set[str]:
+    """Keys of the page's copyright holders (``<meta name=copyright>``, JSON-LD
+    ``copyrightHolder``): an "author" that is the copyright holder is the site's owner."""
+    keys: set[str] = set()
+    for holder in holders:
+        for part in _TITLE_SEPS.split(_RIGHTS_WORDS.sub(" ", holder)):
+            key = _squash(part)
+            if len(key) >= 5:
+                keys.add(key)
+    return keys
+
+
 def _is_site(text: str, keys: set[str]) -> bool:
     key = _squash(text)
     if not key:
@@ -407,7 +425,8 @@ def prefer_headline(title: str | None, h1: str, declared: list[str],
 _BY_PREFIX = re.compile(
     r"^(?:(?:text|texte?|written|posted|published|reported|story|words|photos?|fotos?|"
     r"eingestellt|erstellt|gepostet|geschrieben|interview|"
-    r"bilder?|und|and|by|von|vom|par|por|di|da|door|av|af|przez|autor(?:in|a|e)?|"
+    r"bilder?|und|and|by|von|vom|par|por|di|da|door|av|af|przez|"
+    r"autor(?:in|a|e)?(?:[/*_:]in(?:nen)?)?|"
     r"author|auteur|redakteur(?:in)?|editor|escrito|scritto|geschrieben|verfasst|"
     r"écrit|publié|publicado|pubblicato)\b\s*[:.]?\s*)+", re.IGNORECASE)
 _POSTS_BY = re.compile(
@@ -438,6 +457,7 @@ moderator special guest guests opinion the our of for and in at de des der die d
 reporterin korrespondent korrespondentin chefredakteur chefredakteurin leitender leitende
 head lead national international foreign local science health tech technology culture
 economics economy investigative data graphics visual visuals multimedia press office
+kultur politik wirtschaft lokales panorama feuilleton wissen
 department pressestelle team-leader contributed wire services agency agencies email mail
 follow view all posts more articles profile bio twitter facebook linkedin instagram
 hours hour ago minutes minute read min lesezeit uhr stunden
@@ -723,6 +743,8 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
     if page.meta_site_name:
         site_cands.append(Candidate(_one_line(page.meta_site_name), "newspaper3k"))
     site_keys = _site_keys([c.value for c in site_cands], base)
+    # authors are also compared against the copyright holders (the site's owner)
+    author_keys = site_keys | _holder_keys([c.value for c in meta.get("copyright")])
 
     # title
     title_cands = meta.get("title") + [Candidate(_one_line(page.title), "newspaper3k")]
@@ -803,7 +825,7 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
     for cand in meta.get("authors"):
         by_source.setdefault(cand.source, []).append(cand.value)
     for source, values in by_source.items():
-        names, orgs = clean_authors(values, site_keys)
+        names, orgs = clean_authors(values, author_keys)
         org_authors.extend(orgs)
         names = [n for n in names if shown.contains(n)]
         if names and (source not in _LOOSE_AUTHOR_SOURCES or len(names) <= _MAX_LOOSE_AUTHORS):
