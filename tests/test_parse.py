@@ -143,3 +143,44 @@ def test_top_image_is_the_first_image_whatever_the_hash_seed() -> None:
     page = parse.parse_html(_IMAGES_PAGE, "https://example.org/news/story")
     assert page.top_image == "https://example.org/media/photo-1.jpg"
     assert len(page.images) == 6
+
+
+def _cleaned(html: str, shipped: bool) -> bytes:
+    _as_shipped(shipped)
+    try:
+        doc = parse.newspaper.parsers.Parser.fromstring(html)
+        cleaner = parse.newspaper.cleaners.DocumentCleaner(parse._CONFIG)
+        return bytes(parse.etree.tostring(cleaner.clean(doc)))
+    finally:
+        _as_shipped(False)
+
+
+def test_cleaner_regex_passes_keep_their_order() -> None:
+    """Nodes removed by different remove_nodes_regex passes leave their tails in pass order,
+    and nodes inside an earlier pass's removal are not touched again."""
+    html = ("<html><body><div><p>lead</p>"
+            "<span class='share twitter'>t</span>"
+            "<span id='caption'>c</span>two "
+            "<div class='x google y'>g<b class='caption'>in</b></div>three "
+            "<p class='facebook-broadcasting'>f</p>four"
+            "<div id='Caption'><div class='entries-more'>e</div></div>five"
+            "</div><p>Some text, with: punctuation; and\u00a0odd \t\n spacing.</p></body></html>")
+    cleaned = _cleaned(html, False)
+    assert cleaned == _cleaned(html, True)
+    # the caption pass runs first: its tail moves to the twitter node, then on with it
+    assert b"</p>  two " in cleaned and b"google" not in cleaned
+
+
+def test_text_helpers_match_newspaper() -> None:
+    parser = parse.newspaper.parsers.Parser
+    stopwords = parse.newspaper.text.StopWords(language="en")
+    html = ("<div> The  cat,\u00a0sat\u2028on \x1c the <b>mat</b>\t!\n <i>It's</i> "
+            "(here)\r\n and\u3000there </div>")
+    node = parser.fromstring(html)
+    shipped_text = parse._original_get_text(node)
+    assert parse._get_text(parser, node) == shipped_text
+    for content in (shipped_text, "", "A, b; the... THE of", "só é-que  o (a)"):
+        ours = parse._get_stopword_count(stopwords, content)
+        theirs = parse._original_stopword_count(stopwords, content)
+        assert (ours.get_word_count(), ours.get_stopword_count(), ours.get_stop_words()) == (
+            theirs.get_word_count(), theirs.get_stopword_count(), theirs.get_stop_words())

@@ -24,6 +24,7 @@ import newspaper  # noqa: E402
 import newspaper.cleaners  # noqa: E402
 import newspaper.extractors  # noqa: E402
 import newspaper.parsers  # noqa: E402
+import newspaper.text  # noqa: E402
 import tldextract  # noqa: E402
 from lxml import etree  # noqa: E402
 from lxml.cssselect import CSSSelector  # noqa: E402
@@ -167,6 +168,233 @@ def _clean_bad_tags(self: Any, doc: Any) -> Any:
     return doc
 
 
+# -- newspaper3k's text and stopword helpers without repeated work -----------------------------
+# The cleaner's div_to_para and the extractor's calculate_best_node gather a node's text and
+# count its stopwords many times over (twice per candidate paragraph, again for every preceding
+# sibling in is_boostable), each time building a punctuation table and running a regex.
+_original_get_text = newspaper.parsers.Parser.getText
+_original_stopword_count = newspaper.text.StopWords.get_stopword_count
+_original_calculate_best_node = newspaper.extractors.ContentExtractor.calculate_best_node
+_original_div_to_para = newspaper.cleaners.DocumentCleaner.div_to_para
+_original_clean = newspaper.cleaners.DocumentCleaner.clean
+_PUNCTUATION = {ord(c): None for c in string.punctuation}
+_BASE_STOPWORDS = newspaper.text.StopWords
+
+
+def _get_text(cls: Any, node: Any) -> str:
+    """Parser.getText: the node's text pieces joined by spaces, whitespace runs collapsed.
+
+    (innerTrim's ``[\\s\\t]+`` -> ' ' and strip is what ``str.split`` and a join do; no line
+    break survives it, so its ``splitlines`` join changes nothing.)
+    """
+    return " ".join(" ".join(node.itertext()).split())
+
+
+class _StopwordCounts:
+    """StopWords.get_stopword_count for the plain (space-separated) languages, memoised.
+
+    Callers only read the returned WordStats; the same text gets the same (shared) object.
+    """
+
+    def __init__(self) -> None:
+        self._memo: dict[tuple[int, str], Any] = {}
+
+    def __call__(self, stopwords: Any, content: str) -> Any:
+        if type(stopwords) is not _BASE_STOPWORDS:  # zh, ar, ko split words their own way
+            return _original_stopword_count(stopwords, content)
+        if not content:
+            return newspaper.text.WordStats()
+        key = (id(stopwords.STOP_WORDS), content)
+        stats = self._memo.get(key)
+        if stats is None:
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            words = content.translate(_PUNCTUATION).lower().split(" ")
+            known = stopwords.STOP_WORDS
+            found = [w for w in words if w in known]
+            stats = newspaper.text.WordStats()
+            stats.set_word_count(len(words))
+            stats.set_stopword_count(len(found))
+            stats.set_stop_words(found)
+            self._memo[key] = stats
+        return stats
+
+
+_stopword_counts = _StopwordCounts()
+
+
+def _get_stopword_count(self: Any, content: str) -> Any:
+    return _stopword_counts(self, content)
+
+
+def _calculate_best_node(self: Any, doc: Any) -> Any:
+    """ContentExtractor.calculate_best_node with each node's text and stopword count found once.
+
+    Nothing in it changes a text (it only writes the gravity attributes), so the text of a
+    node is the same at every look; the scoring is the original's, step for step.
+    """
+    parser = self.parser
+    stopwords = self.stopwords_class(language=self.language)
+    texts: dict[Any, str] = {}
+
+    def count(node: Any) -> int:
+        text = texts.get(node)
+        if text is None:
+            text = texts[node] = parser.getText(node)
+        return int(stopwords.get_stopword_count(text).get_stopword_count())
+
+    def boostable(node: Any) -> bool:  # is_boostable
+        steps_away = 0
+        for sibling in parser.previousSiblings(node):
+            if parser.getTag(sibling) == "p":
+                if steps_away >= 3:
+                    return False
+                if count(sibling) > 5:
+                    return True
+                steps_away += 1
+        return False
+
+    nodes_with_text = [node for node in self.nodes_to_check(doc)
+                       if count(node) > 2 and not self.is_highlink_density(node)]
+    nodes_number = len(nodes_with_text)
+    bottom_negativescore_nodes = float(nodes_number) * 0.25
+    starting_boost = 1.0
+    parent_nodes: list[Any] = []
+    seen: set[Any] = set()
+    for i, node in enumerate(nodes_with_text):
+        boost_score = 0.0
+        if boostable(node):
+            boost_score = float((1.0 / starting_boost) * 50)
+            starting_boost += 1
+        if nodes_number > 15 and (nodes_number - i) <= bottom_negativescore_nodes:
+            booster = float(bottom_negativescore_nodes - (nodes_number - i))
+            boost_score = float(-pow(booster, 2.0))
+            if abs(boost_score) > 40:  # (the original's negative_scoring stays 0)
+                boost_score = 5.0
+        upscore = int(count(node) + boost_score)
+        parent_node = parser.getParent(node)
+        self.update_score(parent_node, upscore)
+        self.update_node_count(parent_node, 1)
+        if parent_node not in seen:
+            seen.add(parent_node)
+            parent_nodes.append(parent_node)
+        grandparent = parser.getParent(parent_node)
+        if grandparent is not None:
+            self.update_node_count(grandparent, 1)
+            self.update_score(grandparent, upscore / 2)
+            if grandparent not in seen:
+                seen.add(grandparent)
+                parent_nodes.append(grandparent)
+    top_node = None
+    top_node_score: Any = 0
+    for e in parent_nodes:
+        score = self.get_score(e)
+        if score > top_node_score:
+            top_node, top_node_score = e, score
+        if top_node is None:
+            top_node = e
+    return top_node
+
+
+_PARA_HOLDERS = ("a", "blockquote", "dl", "div", "img", "ol", "p", "pre", "table", "ul")
+
+
+def _holds_para(node: Any) -> bool:
+    """Whether ``node`` has a descendant (not itself) that div_to_para keeps as a block."""
+    return any(el is not node for el in node.iter(*_PARA_HOLDERS))
+
+
+def _div_to_para(self: Any, doc: Any, dom_type: str) -> Any:
+    """DocumentCleaner.div_to_para, asking only whether a block descendant exists."""
+    for div in self.parser.getElementsByTag(doc, tag=dom_type):
+        if not _holds_para(div):
+            self.replace_with_para(doc, div)
+            continue
+        replace_nodes = [n for n in self.get_replacement_nodes(doc, div) if n is not None]
+        attrib = dict(div.attrib)
+        div.clear()
+        for i, node in enumerate(replace_nodes):
+            div.insert(i, node)
+        for name, value in attrib.items():
+            div.set(name, value)
+    return doc
+
+
+class _NodeRegexes:
+    """The cleaner's remove_nodes_regex passes (each pattern on @id, then on @class) in one walk.
+
+    Attributes never change between the passes, only nodes go, so the walk notes for each
+    element the first pass that would remove it; the passes are then replayed in their order,
+    each removing its nodes in document order, skipping those already gone with an ancestor
+    (the original's later pass no longer sees them). Each distinct value is tested once.
+    """
+
+    def __init__(self, patterns: tuple[str, ...]) -> None:
+        self._tests = [re.compile(p, re.IGNORECASE).search for p in patterns]
+        self._memo: dict[tuple[int, str], int] = {}
+
+    def first_pass(self, which: int, value: str) -> int:
+        key = (which, value)
+        found = self._memo.get(key)
+        if found is None:
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            found = next((2 * k + which for k, search in enumerate(self._tests)
+                          if search(value) is not None), -1)
+            self._memo[key] = found
+        return found
+
+    def __call__(self, parser: Any, doc: Any) -> None:
+        root = doc.getroottree().getroot()
+        passes: list[list[Any]] = [[] for _ in range(2 * len(self._tests))]
+        first_pass = self.first_pass
+        for el in root.iter(etree.Element):
+            found = -1
+            value = el.get("id")
+            if value is not None:
+                found = first_pass(0, value)
+            value = el.get("class")
+            if value is not None:
+                by_class = first_pass(1, value)
+                if by_class >= 0 and (found < 0 or by_class < found):
+                    found = by_class
+            if found >= 0:
+                passes[found].append(el)
+        for nodes in passes:
+            for node in nodes:
+                if _in_tree(node, root):  # not gone with an ancestor in an earlier pass
+                    parser.remove(node)
+
+
+def _in_tree(node: Any, root: Any) -> bool:
+    """Whether ``node`` is below ``root`` (the root itself has no parent to be removed from)."""
+    parent = node.getparent()
+    while parent is not None and parent is not root:
+        parent = parent.getparent()
+    return parent is root
+
+
+@functools.lru_cache(maxsize=8)
+def _node_regexes(patterns: tuple[str, ...]) -> _NodeRegexes:
+    return _NodeRegexes(patterns)
+
+
+def _clean(self: Any, doc_to_clean: Any) -> Any:
+    """DocumentCleaner.clean, the six remove_nodes_regex passes done as one walk."""
+    doc = self.clean_body_classes(doc_to_clean)
+    doc = self.clean_article_tags(doc)
+    doc = self.clean_em_tags(doc)
+    doc = self.remove_drop_caps(doc)
+    doc = self.remove_scripts_styles(doc)
+    doc = self.clean_bad_tags(doc)
+    _node_regexes((self.caption_re, self.google_re, self.entries_re, self.facebook_re,
+                   self.facebook_braodcasting_re, self.twitter_re))(self.parser, doc)
+    doc = self.clean_para_spans(doc)
+    doc = self.div_to_para(doc, "div")
+    doc = self.div_to_para(doc, "span")
+    return self.div_to_para(doc, "section")
+
+
 def use_fast_dom_helpers(enabled: bool = True) -> None:
     """Install (or, for comparison, remove) the faster helpers on newspaper3k's Parser."""
     parser = newspaper.parsers.Parser
@@ -176,6 +404,15 @@ def use_fast_dom_helpers(enabled: bool = True) -> None:
     parser.css_select = classmethod(_css_select) if enabled else _original_css_select
     newspaper.cleaners.DocumentCleaner.clean_bad_tags = (  # type: ignore[method-assign]
         _clean_bad_tags if enabled else _original_clean_bad_tags)
+    parser.getText = classmethod(_get_text) if enabled else _original_get_text
+    newspaper.text.StopWords.get_stopword_count = (  # type: ignore[method-assign]
+        _get_stopword_count if enabled else _original_stopword_count)
+    extractor = newspaper.extractors.ContentExtractor
+    extractor.calculate_best_node = (  # type: ignore[method-assign]
+        _calculate_best_node if enabled else _original_calculate_best_node)
+    cleaner = newspaper.cleaners.DocumentCleaner
+    cleaner.div_to_para = _div_to_para if enabled else _original_div_to_para  # type: ignore[method-assign]
+    cleaner.clean = _clean if enabled else _original_clean  # type: ignore[method-assign]
 
 
 use_fast_dom_helpers()
