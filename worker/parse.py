@@ -80,6 +80,7 @@ class _AttrTest:
 
 
 _MEMO_SIZE = 20_000
+_SIMPLE_NAME = re.compile(r"^[A-Za-z_][\w.-]*$")
 
 
 @functools.lru_cache(maxsize=64)
@@ -101,7 +102,9 @@ def _xpath_re(cls: Any, node: Any, expression: str) -> list[Any]:
 def _by_tag(cls: Any, node: Any, tag: str | None = None, attr: str | None = None,
             value: str | None = None, childs: bool = False, use_regex: bool = False) -> list[Any]:
     """``descendant-or-self::tag`` without attribute tests, through lxml's C iterator."""
-    if attr and value:
+    if attr and value and not use_regex and _SIMPLE_NAME.match(attr):
+        elems = _attr_contains(tag or "*", attr, value)(node)
+    elif attr and value:
         elems = _compiled_by_tag(tag or "*", attr, value, use_regex)(node)
     else:
         elems = list(node.iter(tag) if tag else node.iter(etree.Element))
@@ -119,6 +122,28 @@ def _compiled_by_tag(tag: str, attr: str, value: str, use_regex: bool) -> etree.
                            namespaces={"re": "http://exslt.org/regular-expressions"})
     trans = f'translate(@{attr}, "{string.ascii_uppercase}", "{string.ascii_lowercase}")'
     return etree.XPath(f'{selector}[contains({trans}, "{value.lower()}")]')
+
+
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+class _AttrContains:
+    """``tag[contains(translate(@attr, A-Z, a-z), value)]``: lxml selects the elements that
+    have the attribute (few do), the ASCII-lowercased containment is tested in Python."""
+
+    def __init__(self, tag: str, attr: str, value: str) -> None:
+        self.attr = attr
+        self.needle = value.lower()
+        self._having = etree.XPath(f"descendant-or-self::{tag}[@{attr}]")
+
+    def __call__(self, node: Any) -> list[Any]:
+        attr, needle = self.attr, self.needle
+        return [el for el in self._having(node) if needle in el.get(attr).translate(_ASCII_LOWER)]
+
+
+@functools.lru_cache(maxsize=512)
+def _attr_contains(tag: str, attr: str, value: str) -> _AttrContains:
+    return _AttrContains(tag, attr, value)
 
 
 @functools.lru_cache(maxsize=256)
@@ -156,10 +181,19 @@ def _clean_bad_tags(self: Any, doc: Any) -> Any:
     none), but the node may be a mark itself (an ``id="article"`` with a naughty class): its
     ancestors are then found again, as the original's later XPath would see them.
     """
+    passes = [self.parser.xpath_re(doc, expression)
+              for expression in (self.nauthy_ids_re, self.nauthy_classes_re, self.nauthy_names_re)]
+    return _remove_bad_tags(self, doc, passes)
+
+
+def _remove_bad_tags(self: Any, doc: Any, passes: list[list[Any]]) -> Any:
+    """clean_bad_tags given the nodes each of its three passes finds (a later pass's list may
+    hold nodes already gone with an ancestor: they are skipped, as a later XPath would)."""
     marks = _ARTICLE_MARKS(doc)
     holders = _holders(marks)
-    for expression in (self.nauthy_ids_re, self.nauthy_classes_re, self.nauthy_names_re):
-        for node in self.parser.xpath_re(doc, expression):
+    root = doc.getroottree().getroot()
+    for i, nodes in enumerate(passes):
+        for node in nodes if i == 0 else [n for n in nodes if _in_tree(n, root)]:
             if node not in holders:
                 self.parser.remove(node)
                 if node in marks:
@@ -344,9 +378,12 @@ class _NodeRegexes:
             self._memo[key] = found
         return found
 
+    def new_passes(self) -> list[list[Any]]:
+        return [[] for _ in range(2 * len(self._tests))]
+
     def __call__(self, parser: Any, doc: Any) -> None:
         root = doc.getroottree().getroot()
-        passes: list[list[Any]] = [[] for _ in range(2 * len(self._tests))]
+        passes = self.new_passes()
         first_pass = self.first_pass
         for el in root.iter(etree.Element):
             found = -1
@@ -360,6 +397,10 @@ class _NodeRegexes:
                     found = by_class
             if found >= 0:
                 passes[found].append(el)
+        self.replay(parser, root, passes)
+
+    @staticmethod
+    def replay(parser: Any, root: Any, passes: list[list[Any]]) -> None:
         for nodes in passes:
             for node in nodes:
                 if _in_tree(node, root):  # not gone with an ancestor in an earlier pass
@@ -386,9 +427,40 @@ def _clean(self: Any, doc_to_clean: Any) -> Any:
     doc = self.clean_em_tags(doc)
     doc = self.remove_drop_caps(doc)
     doc = self.remove_scripts_styles(doc)
-    doc = self.clean_bad_tags(doc)
-    _node_regexes((self.caption_re, self.google_re, self.entries_re, self.facebook_re,
-                   self.facebook_braodcasting_re, self.twitter_re))(self.parser, doc)
+    regexes = _node_regexes((self.caption_re, self.google_re, self.entries_re,
+                             self.facebook_re, self.facebook_braodcasting_re, self.twitter_re))
+    naughty = [_attr_test(e) for e in (self.nauthy_ids_re, self.nauthy_classes_re,
+                                       self.nauthy_names_re)]
+    if self.clean_bad_tags != _clean_bad_tags.__get__(self) or None in naughty:
+        doc = self.clean_bad_tags(doc)
+        regexes(self.parser, doc)
+    else:  # both in one walk over the elements: attributes do not change, only nodes go
+        root = doc.getroottree().getroot()
+        bad: list[list[Any]] = [[], [], []]
+        passes = regexes.new_passes()
+        first_pass = regexes.first_pass
+        by_id, by_class, by_name = (t.matches for t in naughty if t is not None)
+        for el in root.iter(etree.Element):
+            found = -1
+            value = el.get("id")
+            if value is not None:
+                if by_id(value):
+                    bad[0].append(el)
+                found = first_pass(0, value)
+            value = el.get("class")
+            if value is not None:
+                if by_class(value):
+                    bad[1].append(el)
+                by_cls = first_pass(1, value)
+                if by_cls >= 0 and (found < 0 or by_cls < found):
+                    found = by_cls
+            value = el.get("name")
+            if value is not None and by_name(value):
+                bad[2].append(el)
+            if found >= 0:
+                passes[found].append(el)
+        _remove_bad_tags(self, doc, bad)
+        regexes.replay(self.parser, root, passes)
     doc = self.clean_para_spans(doc)
     doc = self.div_to_para(doc, "div")
     doc = self.div_to_para(doc, "span")
