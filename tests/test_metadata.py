@@ -164,3 +164,12 @@ def test_text_byline_user_name_after_an_author_label() -> None:
     meta = meta_of("<html><body><div>Geschrieben von cooper am 25.08.2015 22:30</div>"
                    "</body></html>")
     assert [c.value for c in meta.get("authors") if c.source == "textline"] == ["cooper"]
+
+
+def test_person_publishers() -> None:
+    meta = meta_of("""<html><head><script type="application/ld+json">
+    {"@graph": [{"@type": ["Person", "Organization"], "@id": "#me", "name": "Jonas Brandt"},
+    {"@type": "BlogPosting", "headline": "H", "author": {"@id": "#me"},
+    "publisher": {"@id": "#me"}}]}</script></head><body></body></html>""")
+    assert meta.person_publishers == ["Jonas Brandt"]
+    assert values(meta, "publishers") == [("Jonas Brandt", "jsonld")]

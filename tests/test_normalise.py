@@ -93,6 +93,11 @@ def test_date_from_url() -> None:
     (["Autor/in: Korinna Berger"], ["Korinna Berger"]),
     (["Autor*in: Kim Weber"], ["Kim Weber"]),
     (["Kultur| 19.10.19"], []),
+    (["VON LEA SOMMER am 21. April 2020"], ["LEA SOMMER"]),
+    (["Jane Doe on April 21, 2020"], ["Jane Doe"]),
+    (["Jane Doe, 3 May 2020"], ["Jane Doe"]),
+    (["Veröffentlicht am 19.10.19 um 14:34 Uhr"], []),
+    (["Zuletzt geändert am 3. Mai 2021"], []),
 ])
 def test_clean_authors(raw: list[str], names: list[str]) -> None:
     assert clean_authors(raw)[0] == names

@@ -191,6 +191,9 @@ class PageMetadata:
     headline_kicker: str = ""
     # publication dates of reviews and comments on the page (microdata): not the page's
     foreign_dates: list[str] = field(default_factory=list)
+    # JSON-LD publishers typed Person (a personal blog's owner): not an organisation, so no
+    # reason to keep that name out of the authors
+    person_publishers: list[str] = field(default_factory=list)
     jsonld_types: list[str] = field(default_factory=list)
 
     def add(self, name: str, value: Any, source: str) -> None:
@@ -307,6 +310,8 @@ def _names(value: Any, meta: PageMetadata, source: str, target: str = "authors",
                 meta.add("publishers", name, source)
             else:
                 meta.add(target, name, source)
+                if target == "publishers" and "person" in kind:
+                    meta.person_publishers.append(" ".join(name.split()))
 
 
 def _image_urls(value: Any) -> list[str]:

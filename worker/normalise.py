@@ -443,6 +443,12 @@ _DATEISH = re.compile(
     r"\b\d{1,2}\.?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mär|mai|okt|dez)"
     r"[a-zä]*\b|\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}:\d{2}|\b\d{4}\b|\b(?:updated|aktualisiert|"
     r"published|veröffentlicht|am|on|le|el|il)\b.*\d", re.IGNORECASE)
+# A date after the name ("VON JANE DOE am 21. April 2020", "Jane Doe, 3 May 2020", "Jane Doe
+# on April 21, 2020"): cut before the name is checked
+_DATE_TAIL = re.compile(
+    r"(?:\s+(?:am|on|le|el|il|den|vom|updated|published|veröffentlicht|aktualisiert))?"
+    r"[\s,|·•–—-]+(?:\d{1,2}(?:[./]\s*\d{1,2}[./]\s*\d{2,4}|\.?\s+[^\W\d]{3,}\.?\s+\d{4})|"
+    r"[^\W\d]{3,}\.?\s+\d{1,2},?\s+\d{4}).*$", re.IGNORECASE)
 _SPLIT_NAMES = re.compile(r"\s*(?:,|;|\||\s+(?:and|und|&|et|y|e|i|en|og|och|and)\s+|\s+&\s+|"
                           r"\s+·\s+|/\s+)\s*", re.IGNORECASE)
 _ROLE_WORDS = frozenset(re.findall(r"\S+", """
@@ -458,6 +464,7 @@ reporterin korrespondent korrespondentin chefredakteur chefredakteurin leitender
 head lead national international foreign local science health tech technology culture
 economics economy investigative data graphics visual visuals multimedia press office
 kultur politik wirtschaft lokales panorama feuilleton wissen
+published updated posted veröffentlicht aktualisiert zuletzt geändert stand am on
 department pressestelle team-leader contributed wire services agency agencies email mail
 follow view all posts more articles profile bio twitter facebook linkedin instagram
 hours hour ago minutes minute read min lesezeit uhr stunden
@@ -541,7 +548,7 @@ def clean_authors(values: list[str], site_keys: set[str] | None = None) -> tuple
             continue
         # "Name - Job title" / "Name | Site": keep the part before the dash if it is a name
         raw = re.split(r"\s+[-–—|]\s+", raw)[0] if re.search(r"\s[-–—|]\s", raw) else raw
-        raw = _BY_PREFIX.sub("", raw.strip())
+        raw = _BY_PREFIX.sub("", _DATE_TAIL.sub("", raw.strip()))
         # an organisation or the site's own name, before "Wirtschaft und Klimaschutz" or
         # "Kirche und Leben" is split into two "names"
         if _ORG_WORDS.search(raw) or (keys and _is_site(raw, keys) and len(raw) <= 60):
@@ -743,8 +750,12 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
     if page.meta_site_name:
         site_cands.append(Candidate(_one_line(page.meta_site_name), "newspaper3k"))
     site_keys = _site_keys([c.value for c in site_cands], base)
-    # authors are also compared against the copyright holders (the site's owner)
-    author_keys = site_keys | _holder_keys([c.value for c in meta.get("copyright")])
+    # authors are compared against the site's names (not a publisher that is a person: the
+    # owner of a personal blog is its author) and the copyright holders (the site's owner)
+    person_publishers = set(meta.person_publishers)
+    author_keys = (_site_keys([c.value for c in site_cands if c.value not in person_publishers],
+                              base) if person_publishers else site_keys)
+    author_keys |= _holder_keys([c.value for c in meta.get("copyright")])
 
     # title
     title_cands = meta.get("title") + [Candidate(_one_line(page.title), "newspaper3k")]
