@@ -40,3 +40,60 @@ def test_one_pages_parser_never_answers_for_another() -> None:
 def test_languages_without_a_dateparser_locale_are_dropped() -> None:
     assert body._page_parser(["zz"]) is None
     assert body._page_parser(["zz", "es"]) is body._page_parser(["es"])
+
+
+def _texts(pages: list[str]) -> list[tuple[str, str]]:
+    from worker.parse import parse_html
+
+    out = []
+    for html in pages:
+        doc = parse_html(html, "https://example.org/x", authors=False).doc
+        out.append((body.trafilatura_text(doc, "https://example.org/x", fast=True),
+                    body.trafilatura_text(doc, "https://example.org/x", fast=False)))
+    return out
+
+
+def test_full_run_reusing_the_fast_extraction_changes_nothing() -> None:
+    import gzip
+    from pathlib import Path
+
+    from worker.charset import decode_html
+    from worker.demo import SAMPLES
+    from worker.errors import PermanentError
+
+    pages = [decode_html(p.read_bytes())[0] for p in sorted(SAMPLES.glob("*.html"))]
+    corpus = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "web-eval"
+    files = sorted((corpus / "pages").glob("*.html.gz")) if corpus.is_dir() else []
+    for path in files[:: max(1, len(files) // 40)]:
+        try:
+            pages.append(decode_html(gzip.decompress(path.read_bytes()))[0])
+        except PermanentError:
+            continue
+    calls = []
+    original = body._original_extract_content
+
+    def counting(*args: object) -> object:
+        calls.append(1)
+        return original(*args)
+
+    body._original_extract_content = counting
+    try:
+        reused = _texts(pages)
+        n_reused = len(calls)
+        body.use_fast_content_reuse(False)
+        try:
+            fresh = _texts(pages)
+        finally:
+            body.use_fast_content_reuse(True)
+    finally:
+        body._original_extract_content = original
+    assert reused == fresh
+    assert n_reused == len(pages) and len(calls) == 3 * len(pages)
+
+
+def test_reuse_needs_the_same_tree() -> None:
+    short = "<html><body><article><p>{}</p></article></body></html>"
+    first = lxml.html.fromstring(short.format("Erster Text, kurz."))
+    other = lxml.html.fromstring(short.format("Ganz anderer Text hier, auch kurz genug."))
+    body.trafilatura_text(first, "https://example.org/x", fast=True)
+    assert "anderer" in body.trafilatura_text(other, "https://example.org/x", fast=False)

@@ -12,20 +12,24 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import weakref
 from collections.abc import Sequence
+from copy import deepcopy
 from datetime import UTC, datetime
 from typing import Any
 
 import htmldate.core
 import htmldate.extractors
 import trafilatura
+import trafilatura.core
 from dateparser import DateDataParser
 from dateparser.languages.loader import default_loader
 from htmldate import find_date
 from lxml import etree
 from trafilatura.settings import Extractor
 
-__all__ = ["trafilatura_text", "htmldate_published", "SECOND_EXTRACTOR_NAME"]
+__all__ = ["trafilatura_text", "htmldate_published", "SECOND_EXTRACTOR_NAME",
+           "use_fast_content_reuse"]
 
 SECOND_EXTRACTOR_NAME = f"trafilatura/{trafilatura.__version__}"
 
@@ -33,10 +37,61 @@ SECOND_EXTRACTOR_NAME = f"trafilatura/{trafilatura.__version__}"
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
 
+# -- the full run reuses the fast run's main extraction ------------------------------------------
+# ``fast`` only decides whether trafilatura compares its own extraction with readability and
+# jusText: the cleaning and its main extractor (``extract_content``) give the same result in
+# both modes. When the full run directly follows a fast run on the same tree (same object, same
+# URL; the caller second-guessing a short fast text), the fast run's ``extract_content`` result
+# (a fresh element tree, kept as a copy) is handed out again instead of computed a second time.
+# The slot is one per thread and consumed by the next call, whatever it is.
+_original_extract_content = trafilatura.core.extract_content
+_reuse = threading.local()
+_reuse_fast_content = True
+
+
+def use_fast_content_reuse(enabled: bool = True) -> None:
+    """Reuse (or, for comparison, do not reuse) the fast run's main extraction in a full run."""
+    global _reuse_fast_content
+    _reuse_fast_content = enabled
+    _reuse.saved = None
+
+
+def _extract_content(cleaned_tree: Any, options: Any) -> Any:
+    replay = getattr(_reuse, "replay", None)
+    if replay is not None:
+        _reuse.replay = None
+        body, text, length = replay
+        return deepcopy(body), text, length
+    result = _original_extract_content(cleaned_tree, options)
+    if getattr(_reuse, "capture", None) is not None:
+        body, text, length = result
+        _reuse.capture = (deepcopy(body), text, length)
+    return result
+
+
+trafilatura.core.extract_content = _extract_content
+
+
 def trafilatura_text(doc: Any, url: str | None = None, *, fast: bool = False) -> str:
     """trafilatura's main text of the page tree ``doc`` ("" when it finds none)."""
+    saved, _reuse.saved = getattr(_reuse, "saved", None), None
     if doc is None:
         return ""
+    _reuse.capture = _reuse.replay = None
+    if _reuse_fast_content:
+        if fast:
+            _reuse.capture = ()
+        elif saved is not None and saved[0]() is doc and saved[1] == url:
+            _reuse.replay = saved[2]
+    try:
+        return _trafilatura_text(doc, url, fast)
+    finally:
+        if fast and _reuse.capture:
+            _reuse.saved = (weakref.ref(doc), url, _reuse.capture)
+        _reuse.capture = _reuse.replay = None
+
+
+def _trafilatura_text(doc: Any, url: str | None, fast: bool) -> str:
     # Comments and processing instructions in the tree (trafilatura's own parser drops them)
     # cost trafilatura about 3 points of recall; they carry no content, so they go.
     etree.strip_elements(doc, etree.Comment, etree.ProcessingInstruction, with_tail=False)
