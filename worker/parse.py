@@ -421,7 +421,8 @@ def _node_regexes(patterns: tuple[str, ...]) -> _NodeRegexes:
 
 
 def _clean(self: Any, doc_to_clean: Any) -> Any:
-    """DocumentCleaner.clean, the six remove_nodes_regex passes done as one walk."""
+    """DocumentCleaner.clean, clean_bad_tags' three passes and the twelve remove_nodes_regex
+    passes (six patterns, each on @id then @class) done as one walk over the elements."""
     doc = self.clean_body_classes(doc_to_clean)
     doc = self.clean_article_tags(doc)
     doc = self.clean_em_tags(doc)
