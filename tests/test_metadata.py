@@ -138,6 +138,9 @@ def test_text_bylines() -> None:
     assert found("<p>Eine Reise von Berlin nach Hamburg</p>") == []
     assert found("<p>Von Bauteilen und Teilen</p>") == []
     assert found("<footer><p>Von Max Muster</p></footer>") == []
+    # the byline word in its own element, the name in the next one
+    assert found("<div><strong>von</strong> <span>Dennis Weber</span></div>") == [
+        "Dennis Weber"]
     # an embedded post or a quote is someone else's
     assert found('<div class="social-embed"><p>Posted by Max Muster on Sunday</p></div>') == []
     assert found("<blockquote><p>Posted by Max Muster on Sunday</p></blockquote>") == []

@@ -509,6 +509,9 @@ _TEXT_BYLINE_LABELLED = re.compile(
     r"(?=$|[|,·•–—(]|\s-\s|\s(?i:am|on|le|el|den|vom|um|\d))")
 _BYLINE_WORD = re.compile(r"(?:^|\W)(?:von|by|par|por|door|przez|autor|autorin|author|"
                           r"auteur|text|texte)(?:\W|$)", re.IGNORECASE)
+_BYLINE_LABEL = re.compile(r"^\s*(?:von|by|par|por|door|przez|autor(?:in)?|author|auteur|"
+                           r"texte?|written by|posted by|geschrieben von|verfasst von)\s*:?\s*$",
+                           re.IGNORECASE)
 # Not the article's byline: comment sections, footers, navigation, sidebars, teasers.
 # Quotes and embedded posts ("Posted by X on Sunday" of an embedded Facebook post) are
 # someone else's words.
@@ -533,6 +536,11 @@ def _text_bylines(root: Any, meta: PageMetadata, limit: int = 3) -> None:
         if len(owners) >= 50:
             break
     for el in owners:
+        # "<strong>von</strong> <span>Jane Doe</span>": the byline word alone in its own
+        # element, the name in the next one; the line is their parent's
+        if el is not None and el.getparent() is not None and \
+                _BYLINE_LABEL.match(el.text_content()):
+            el = el.getparent()
         if el is None or el in seen:
             continue
         seen.add(el)
