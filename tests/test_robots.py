@@ -206,3 +206,29 @@ def test_redirect_hop_to_a_disallowed_url_of_another_host(site: HTTPTestServer) 
             fetch_and_extract(site.url("/moved"), settings())
         assert info.value.reason == "robots_disallowed"
         assert other.hits.get("/robots.txt") == 1 and "/closed/story" not in other.hits
+
+
+def test_many_threads_on_a_cold_cache_fetch_robots_txt_once(site: HTTPTestServer) -> None:
+    site.add("/robots.txt", Response(200, b"User-agent: *\nDisallow: /private\n",
+                                     {"Content-Type": "text/plain"}, delay=0.5))
+    cache = MemoryCache()
+    turns: list[int] = []
+    outcomes: list[object] = []
+
+    def worker_thread(i: int) -> None:
+        robots = Robots(cache, settings())  # one per task, as in the fetch stage
+        path = "/private/x" if i % 2 else f"/news/{i}"
+        try:
+            outcomes.append(robots.check(f"http://127.0.0.1:{site.port}{path}",
+                                         before_fetch=lambda: turns.append(i)))
+        except PermanentError as exc:
+            outcomes.append(exc.reason)
+
+    threads = [threading.Thread(target=worker_thread, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert site.hits.get("/robots.txt") == 1
+    assert len(turns) == 1  # one rate-limit turn, taken by the thread that fetched
+    assert sorted(map(str, outcomes)) == sorted(["None"] * 10 + ["robots_disallowed"] * 10)

@@ -100,11 +100,13 @@ def fetch_stage(request: IngestRequest, hand_over: Callable[[IngestRequest], Non
     except PermanentError as exc:
         return _failed_before_fetch(request, exc)
     if url:
-        if robots.settings.robots_enabled and robots.cached(url) is None:
-            _wait_turn(url, robots, slot)  # the robots.txt request is a request too
+        def robots_turn() -> None:  # the robots.txt request is a request too
+            nonlocal slot
+            _wait_turn(url, robots, slot)
             slot = None
+
         try:
-            robots.check(url)  # fetches robots.txt only when it is not cached
+            robots.check(url, before_fetch=robots_turn)  # fetches only when not cached
         except IngestError as exc:
             return _failed_before_fetch(request, exc)
         _wait_turn(url, robots, slot)

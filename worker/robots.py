@@ -35,6 +35,7 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
@@ -238,6 +239,23 @@ class RobotsFile:
                    retry_after=data.get("retry_after"))
 
 
+_ORIGIN_LOCKS: dict[str, threading.Lock] = {}
+_ORIGIN_LOCKS_GUARD = threading.Lock()
+_MAX_ORIGIN_LOCKS = 10_000
+
+
+def _origin_lock(origin: str) -> threading.Lock:
+    """The process's lock for fetching ``origin``'s robots.txt (the table is emptied when it
+    grows large: a lock only matters while its fetch runs)."""
+    with _ORIGIN_LOCKS_GUARD:
+        lock = _ORIGIN_LOCKS.get(origin)
+        if lock is None:
+            if len(_ORIGIN_LOCKS) >= _MAX_ORIGIN_LOCKS:
+                _ORIGIN_LOCKS.clear()
+            lock = _ORIGIN_LOCKS[origin] = threading.Lock()
+        return lock
+
+
 class Robots:
     """robots.txt decisions for URLs, with ``cache`` shared as widely as it reaches."""
 
@@ -274,12 +292,25 @@ class Robots:
             return None
         return _parsed(entry.text, self.agent).crawl_delay
 
-    def check(self, url: str) -> float | None:
+    def check(self, url: str, before_fetch: Callable[[], None] | None = None) -> float | None:
         """Raise ``robots_disallowed`` / ``robots_unavailable`` (or the fetch's own error);
-        return the Crawl-delay that applies (None when none)."""
+        return the Crawl-delay that applies (None when none).
+
+        robots.txt is fetched when it is not cached, by one thread of the process at a time
+        per origin (the others wait, then read what it cached: a cold start of many threads
+        on one host makes one request, not one per thread); ``before_fetch`` runs just before
+        that request (the fetch stage takes the host's rate-limit turn there).
+        """
         if not self.settings.robots_enabled:
             return None
-        entry = self.cached(url) or self._fetch(url)
+        entry = self.cached(url)
+        if entry is None:
+            with _origin_lock(origin_of(url)):
+                entry = self.cached(url)
+                if entry is None:
+                    if before_fetch is not None:
+                        before_fetch()
+                    entry = self._fetch(url)
         if entry.state == "unavailable":
             raise TransientError("robots_unavailable", f"{robots_url(url)} is unavailable "
                                  "(5xx/429); retrying later", retry_after=entry.retry_after)
