@@ -50,6 +50,7 @@ class Supervisor:
 
     starters: Sequence[tuple[str, Callable[[], subprocess.Popen[bytes]]]]
     stopping: bool = False
+    forwarded: int = 0
     children: list[_Child] = field(default_factory=list)
 
     def _launch(self, child: _Child) -> None:
@@ -62,6 +63,7 @@ class Supervisor:
         # Ctrl-C reaches the whole process group, children included; a second SIGINT would be
         # a cold shutdown to Celery, so SIGINT is passed on as SIGTERM (warm either way).
         forwarded = signal.SIGTERM if signum == signal.SIGINT else signum
+        self.forwarded = int(forwarded)
         for child in self.children:
             if child.proc is not None and child.proc.poll() is None:
                 child.proc.send_signal(forwarded)
@@ -89,6 +91,12 @@ class Supervisor:
                 if code is None:
                     continue
                 child.proc = None
+                if self.stopping and code == -self.forwarded:
+                    # Ended by the very signal it was told to stop with (a child still
+                    # starting has no handler for it yet): a stop as asked, not a failure.
+                    log.info("worker stopped by the forwarded signal", extra={
+                        "queue": child.name, "signal": self.forwarded})
+                    code = 0
                 codes[child.name] = code
                 if self.stopping:
                     continue
