@@ -214,6 +214,13 @@ class WorkerProcesses:
                 os.killpg(proc.pid, 9)
                 proc.wait()
 
+    def restore(self) -> None:
+        """Start again the workers a test stopped (``stop(queues=...)``) and wait for them."""
+        for queue, proc in list(self.procs.items()):
+            if proc.poll() is not None:
+                self.start(queue)
+        self.wait_ready()
+
     def __enter__(self) -> WorkerProcesses:
         for queue in self.queues:
             self.start(queue)

@@ -239,8 +239,7 @@ def test_two_fetch_workers_together_hold_the_per_host_rate(
     finally:
         for fetchers in pair:
             fetchers.stop()
-        workers.start("fetch")
-        workers.wait_ready()
+        workers.restore()
     assert all(outcome[i]["status"] == "stored" for i in ids), outcome
     times = recorder.times()  # robots.txt and pages: every request to the host
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
@@ -291,9 +290,6 @@ def test_fetching_waits_for_room_in_the_parse_backlog(
         outcome = wait_for_jobs(ids, timeout=90)
     finally:
         fetchers.stop()
-        for queue in ("fetch", "parse"):
-            if workers.procs[queue].poll() is not None:
-                workers.start(queue)
-        workers.wait_ready()
+        workers.restore()
     assert all(outcome[i]["status"] == "stored" for i in ids), outcome
     assert len(recorder.requests) == 10

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from schemas import ArticleRecord, IngestRequest
 from worker import handoff, store
+from worker.celery_app import PARSE_QUEUE
 from worker.charset import decode_html
 from worker.errors import IngestError, PermanentError, TransientError
 from worker.fetch import FetchResult, fetch, prepare
@@ -90,8 +91,6 @@ def fetch_stage(request: IngestRequest, hand_over: Callable[[IngestRequest], Non
     if not store.advance_job(request, "fetching"):
         return "skipped"
     if robots.settings.parse_backlog_max > 0:  # back-pressure: room in the parse backlog
-        from worker.celery_app import PARSE_QUEUE
-
         handoff.wait_for_room(PARSE_QUEUE, robots.settings.parse_backlog_max,
                               robots.settings.parse_backlog_wait)
     prepare(robots.settings)
