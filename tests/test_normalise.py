@@ -6,6 +6,7 @@ import gzip
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -274,3 +275,49 @@ def test_days_in_text() -> None:
     assert {date(2023, 10, 31), date(2023, 11, 2), date(2021, 3, 5)} <= days
     assert {date(2020, 4, 3), date(2020, 3, 4)} <= days  # ambiguous: both
     assert days_in_text("no dates, 1234 words") == set()
+
+
+def test_page_zone() -> None:
+    from worker.normalise import page_zone
+
+    # a country-code domain is a strong clue, also under a second level
+    assert page_zone("diario.example.com.ar", ["es_ES"]) == ("America/Argentina/Buenos_Aires",
+                                                             True)
+    assert page_zone("noticias.example.bo", []) == ("America/La_Paz", True)
+    # codes sold as generic names count only under a second level
+    assert page_zone("startup.example.co", ["en"]) == (None, False)
+    assert page_zone("diario.example.com.co", []) == ("America/Bogota", True)
+    # else the locale's region, else a language spoken in one zone: weak clues
+    assert page_zone("blog.example.com", ["en_US", "en"]) == ("America/New_York", False)
+    assert page_zone("blog.example.com", ["de"]) == ("Europe/Berlin", False)
+    assert page_zone("blog.example.com", ["en", "es"]) == (None, False)
+
+
+def test_zone_day() -> None:
+    from datetime import date
+
+    from worker.normalise import zone_day
+
+    value = datetime(2022, 3, 10, 1, 40, tzinfo=UTC)
+    ar = ("America/Argentina/Buenos_Aires", True)
+
+    def shows(*days: date) -> Any:
+        return lambda day: day in days
+
+    # the page writes the local day of the instant: its offset there
+    assert zone_day((value, 0), ar, shows(date(2022, 3, 9))) == (value, -180)
+    # the page does not write that day: kept in UTC
+    assert zone_day((value, 0), ar, shows(date(2022, 3, 10))) == (value, 0)
+    # a weak clue (a locale): the page must not write the UTC day as well
+    weak = ("America/Argentina/Buenos_Aires", False)
+    assert zone_day((value, 0), weak, shows(date(2022, 3, 9))) == (value, -180)
+    assert zone_day((value, 0), weak, shows(date(2022, 3, 9), date(2022, 3, 10))) == (value, 0)
+    assert zone_day((value, 0), ar, shows(date(2022, 3, 9), date(2022, 3, 10))) == (value, -180)
+    # a value that already has its offset, or a zone-less one, or a day without a time
+    assert zone_day((value, 60), ar, shows(date(2022, 3, 9))) == (value, 60)
+    assert zone_day((value, None), ar, shows(date(2022, 3, 9))) == (value, None)
+    midnight = datetime(2022, 3, 10, tzinfo=UTC)
+    assert zone_day((midnight, 0), ar, shows(date(2022, 3, 9))) == (midnight, 0)
+    # the same day in the zone: nothing to recover
+    noon = datetime(2022, 3, 10, 12, 0, tzinfo=UTC)
+    assert zone_day((noon, 0), ar, shows(date(2022, 3, 10))) == (noon, 0)

@@ -23,9 +23,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = ["parse_date", "parse_date_local", "offset_minutes", "plausible", "date_from_url",
-           "days_in_text", "MIN_YEAR", "MONTH_NAMES"]
+           "days_in_text", "zone_offset", "COUNTRY_ZONES", "LANGUAGE_ZONES", "MIN_YEAR",
+           "MONTH_NAMES"]
 
 MIN_YEAR = 1990
 _MAX_SKEW = timedelta(hours=14)
@@ -237,3 +239,57 @@ def days_in_text(text: str) -> set[date]:
     for m in _MDY_WORDS.finditer(text):
         found.add(_day(int(m[3]), _MONTHS[m[1].lower()], int(m[2])))
     return {d for d in found if d is not None}
+
+
+# The main time zone of a country (ISO 3166 code, lower case): where most of its newsrooms
+# publish from. Countries spanning several zones are given the zone of their capital or
+# largest media market (US: New York, BR: São Paulo, CA: Toronto, AU: Sydney, RU: Moscow);
+# a guess, only used to check a day the page also writes (see :func:`zone_offset`).
+COUNTRY_ZONES: dict[str, str] = {
+    "ar": "America/Argentina/Buenos_Aires", "bo": "America/La_Paz", "br": "America/Sao_Paulo",
+    "cl": "America/Santiago", "co": "America/Bogota", "cr": "America/Costa_Rica",
+    "cu": "America/Havana", "do": "America/Santo_Domingo", "ec": "America/Guayaquil",
+    "gt": "America/Guatemala", "hn": "America/Tegucigalpa", "mx": "America/Mexico_City",
+    "ni": "America/Managua", "pa": "America/Panama", "pe": "America/Lima",
+    "py": "America/Asuncion", "sv": "America/El_Salvador", "uy": "America/Montevideo",
+    "ve": "America/Caracas", "pr": "America/Puerto_Rico", "us": "America/New_York",
+    "ca": "America/Toronto",
+    "gb": "Europe/London", "uk": "Europe/London", "ie": "Europe/Dublin", "pt": "Europe/Lisbon",
+    "es": "Europe/Madrid", "fr": "Europe/Paris", "be": "Europe/Brussels",
+    "nl": "Europe/Amsterdam", "lu": "Europe/Luxembourg", "de": "Europe/Berlin",
+    "at": "Europe/Vienna", "ch": "Europe/Zurich", "it": "Europe/Rome", "dk": "Europe/Copenhagen",
+    "no": "Europe/Oslo", "se": "Europe/Stockholm", "pl": "Europe/Warsaw", "cz": "Europe/Prague",
+    "sk": "Europe/Bratislava", "hu": "Europe/Budapest", "si": "Europe/Ljubljana",
+    "hr": "Europe/Zagreb", "rs": "Europe/Belgrade", "fi": "Europe/Helsinki",
+    "ee": "Europe/Tallinn", "lv": "Europe/Riga", "lt": "Europe/Vilnius", "gr": "Europe/Athens",
+    "ro": "Europe/Bucharest", "bg": "Europe/Sofia", "ua": "Europe/Kyiv", "tr": "Europe/Istanbul",
+    "ru": "Europe/Moscow", "il": "Asia/Jerusalem", "in": "Asia/Kolkata", "cn": "Asia/Shanghai",
+    "hk": "Asia/Hong_Kong", "tw": "Asia/Taipei", "jp": "Asia/Tokyo", "kr": "Asia/Seoul",
+    "sg": "Asia/Singapore", "ph": "Asia/Manila", "au": "Australia/Sydney",
+    "nz": "Pacific/Auckland", "za": "Africa/Johannesburg", "ng": "Africa/Lagos",
+    "ke": "Africa/Nairobi", "eg": "Africa/Cairo",
+}
+# Languages spoken (as a page's main language) in one time zone, or in several that share
+# their offset at any time (German: Germany, Austria, Switzerland).
+LANGUAGE_ZONES: dict[str, str] = {
+    "de": "Europe/Berlin", "pl": "Europe/Warsaw", "cs": "Europe/Prague",
+    "sk": "Europe/Bratislava", "hu": "Europe/Budapest", "it": "Europe/Rome",
+    "nl": "Europe/Amsterdam", "da": "Europe/Copenhagen",
+    "sv": "Europe/Stockholm", "nb": "Europe/Oslo", "nn": "Europe/Oslo", "no": "Europe/Oslo",
+    "fi": "Europe/Helsinki", "et": "Europe/Tallinn", "lv": "Europe/Riga", "lt": "Europe/Vilnius",
+    "el": "Europe/Athens", "ro": "Europe/Bucharest", "bg": "Europe/Sofia", "uk": "Europe/Kyiv",
+    "tr": "Europe/Istanbul", "he": "Asia/Jerusalem", "ja": "Asia/Tokyo", "ko": "Asia/Seoul",
+    "sl": "Europe/Ljubljana", "hr": "Europe/Zagreb",
+}
+
+
+def zone_offset(zone_name: str | None, instant: datetime) -> int | None:
+    """The UTC offset in minutes of the IANA zone ``zone_name`` at ``instant``; None when
+    the zone is unknown or the system has no time zone database."""
+    if not zone_name:
+        return None
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return offset_minutes(instant.astimezone(zone))

@@ -35,8 +35,11 @@ published_at structured ranking (JSON-LD article to Twitter card); when those so
              the fetch time.
 published_offset_minutes  the page's own UTC offset of that value (None: no zone given);
              when the chosen value is in UTC or zone-less, recovered from another value of
-             the same instant on the page (see :func:`local_offset`). ``published_at +
-             offset`` is the local publication time; its day is the page's publication day.
+             the same instant on the page (see :func:`local_offset`); a value still in UTC
+             gets the offset of the page's zone (country-code domain, locale, language) when
+             its day there differs and the page writes that day (see :func:`zone_day`).
+             ``published_at + offset`` is the local publication time; its day is the page's
+             publication day.
 modified_at  structured ranking; dropped when before ``published_at``.
 authors      the first source that yields at least one clean name (all its names are kept,
              e.g. several JSON-LD authors): structured sources (a JSON-LD author given as an
@@ -87,6 +90,8 @@ from urllib.parse import urljoin
 from schemas import ArticleRecord
 from worker.body import SECOND_EXTRACTOR_NAME, htmldate_published, trafilatura_text
 from worker.dates import (
+    COUNTRY_ZONES,
+    LANGUAGE_ZONES,
     MONTH_NAMES,
     date_from_url,
     days_in_text,
@@ -94,6 +99,7 @@ from worker.dates import (
     parse_date,
     parse_date_local,
     plausible,
+    zone_offset,
 )
 from worker.errors import PermanentError
 from worker.metadata import Candidate, PageMetadata, extract_metadata
@@ -197,6 +203,7 @@ def _plausible_local(found: tuple[datetime, int | None] | None,
 
 
 DATE_CONSENSUS = True
+ZONE_DAY = True
 
 
 def _consensus(when: tuple[datetime, int | None], src: str | None, cands: list[Candidate],
@@ -286,6 +293,56 @@ def local_offset(when: tuple[datetime, int | None],
             wall = other + timedelta(minutes=other_off)
             if abs(wall - value) <= _SAME_INSTANT:
                 return other, other_off
+    return when
+
+
+# Country-code domains that are sold world-wide as generic names: no country
+_VANITY_TLDS = frozenset({"co", "io", "tv", "me", "ai", "fm", "ly", "to", "cc", "ws", "la",
+                          "gg", "am", "sh", "ac", "is", "it", "nu", "tk", "ms", "vc", "gl",
+                          "so", "st", "im", "xyz", "app", "dev", "news", "blog"})
+
+
+def page_zone(host: str, locales: list[str]) -> tuple[str | None, bool]:
+    """The page's probable time zone and whether the clue is strong.
+
+    Strong: its country-code domain ("lanacion.com.ar"; a code sold world-wide as a generic
+    name, like ".co", only as a second level: "x.com.co"). Weak: the region of its declared
+    locale ("es_CO", "en-US": often a CMS default), else a language spoken in one zone
+    ("de", "fi"). (None, False) when unknown.
+    """
+    parts = (host or "").lower().rstrip(".").split(".")
+    tld = parts[-1] if len(parts) >= 2 else ""
+    if tld in COUNTRY_ZONES and (tld not in _VANITY_TLDS or len(parts) >= 3 and
+                                 parts[-2] in ("com", "org", "net", "gov", "edu", "gob")):
+        return COUNTRY_ZONES[tld], True
+    for locale in locales:
+        bits = re.split(r"[-_]", locale.strip().lower())
+        if len(bits) >= 2 and bits[1] in COUNTRY_ZONES:
+            return COUNTRY_ZONES[bits[1]], False
+    for locale in locales:
+        lang = re.split(r"[-_]", locale.strip().lower(), maxsplit=1)[0]
+        if lang in LANGUAGE_ZONES:
+            return LANGUAGE_ZONES[lang], False
+    return None, False
+
+
+def zone_day(when: tuple[datetime, int | None], zone: tuple[str | None, bool],
+             shows_day: Any) -> tuple[datetime, int | None]:
+    """A UTC publication time (offset 0, with a time of day) in the page's zone, when its day
+    there differs from the UTC day and the page writes that local day (``shows_day``): a
+    CMS that stores UTC ("00:25Z" of a page in Buenos Aires is 21:25 of the day before).
+    With only a weak clue to the zone (a locale, a language; see :func:`page_zone`), the
+    page must not write the UTC day too (a page that writes both does not tell)."""
+    value, offset = when
+    name, strong = zone
+    if offset != 0 or (value.hour, value.minute, value.second) == (0, 0, 0):
+        return when
+    local = zone_offset(name, value)
+    if not local:
+        return when
+    day = (value + timedelta(minutes=local)).date()
+    if day != value.date() and shows_day(day) and (strong or not shows_day(value.date())):
+        return value, local
     return when
 
 
@@ -819,6 +876,10 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
             others.append((_utc(page.publish_date) or page.publish_date,
                            offset_minutes(page.publish_date)))
         when = local_offset(when, others, central_european=claim in CET_LANGUAGES)
+        if ZONE_DAY:
+            zone = page_zone(domain_of(base) or "", [c.value for c in lang_claims])
+            when = zone_day(when, zone, lambda d: shown.shows_day(d) or (
+                url_date is not None and url_date.date() == d))
     published, published_offset = when if when is not None else (None, None)
     if published is not None:
         prov["published_at"] = src or ""
