@@ -176,3 +176,25 @@ def test_person_publishers() -> None:
     "publisher": {"@id": "#me"}}]}</script></head><body></body></html>""")
     assert meta.person_publishers == ["Jonas Brandt"]
     assert values(meta, "publishers") == [("Jonas Brandt", "jsonld")]
+
+
+def test_author_class_markup() -> None:
+    def found(body: str) -> list[str]:
+        meta = meta_of(f"<html><body>{body}</body></html>")
+        return [c.value for c in meta.get("authors") if c.source == "author-class"]
+
+    # any class with "author" in it, when its text is a name
+    assert found('<div class="head-info__author-link">Lena Marquardt</div>') == [
+        "Lena Marquardt"]
+    assert found('<span class="Tech-Author">Por Tomás Ibarra</span>') == ["Por Tomás Ibarra"]
+    assert found('<li class="meta-author">Jonas Weil und Pia Roth</li>') == [
+        "Jonas Weil und Pia Roth"]
+    # not a name: a slogan, a date line, a single word
+    assert found('<p class="author-cta">Jetzt mitmachen!</p>') == []
+    assert found('<span class="author-date">Lena Marquardt, 3. Mai 2021</span>') == []
+    assert found('<span class="author-short">LM</span>') == []
+    # teasers of other articles, comments
+    assert found('<div class="related-posts"><span class="card-author">Max Muster</span>'
+                 '</div>') == []
+    assert found('<div class="comment-list"><span class="comment-author">Max Muster</span>'
+                 '</div>') == []

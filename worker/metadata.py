@@ -24,6 +24,10 @@ cleans it: :mod:`worker.normalise` does that. Sources, most trusted first:
                 two to four capitalised words ("Von Anna Berger", "Posted on 2 May 2020 by
                 Jane Doe", "Text: Max Muster"), outside comments, footers, navigation and
                 sidebars; the first three.
+``author-class`` any element whose class has "author" in it ("header-info__author-link",
+                "entry-meta-author") and whose whole text is one or more names of two to
+                four capitalised words, outside comments, related-article teasers and
+                sliders; the first three.
 
 Every value is a :class:`Candidate` ``(value, source)``; a field's candidates keep that
 order, so the first one is the most trusted.
@@ -147,7 +151,10 @@ _META_MAP: dict[str, tuple[str, str]] = {
 # sidebars, <meta> tags only describe the page itself.
 _SOURCE_RANK = {"jsonld": 0, "article": 1, "og": 1, "meta": 2, "itemprop": 3, "dc": 4,
                 "twitter": 5, "jsonld:page": 6, "time": 7, "html": 8, "byline": 9,
-                "textline": 10}
+                "textline": 10, "author-class": 11}
+# a photo's credit line, not the article's byline
+_NOT_IN_PHOTO = ("[not(ancestor::figure or ancestor::figcaption or ancestor::*[contains(@class, "
+                 "'photo') or contains(@class, 'caption') or contains(@class, 'credit')])]")
 # Visible byline markup: an element whose class names it the author or byline.
 _BYLINE_XPATH = (
     "//*[self::a or self::span or self::div or self::p or self::address or self::strong]"
@@ -157,9 +164,16 @@ _BYLINE_XPATH = (
     "contains(@class, 'submitted-by') or contains(@class, 'entry-author') or "
     "contains(@class, 'post-author') or contains(@class, 'article-author')]"
     "[not(ancestor::*[contains(@class, 'comment') or contains(@id, 'comment')])]"
-    # a photo's credit line, not the article's byline
-    "[not(ancestor::figure or ancestor::figcaption or ancestor::*[contains(@class, 'photo') "
-    "or contains(@class, 'caption') or contains(@class, 'credit')])]")
+    + _NOT_IN_PHOTO)
+# Wider: any element whose class has "author" in it ("header-info__author-link",
+# "entry-meta-author", "Tech-Author", "content__author"); ranked after the text bylines.
+_AUTHOR_CLASS_XPATH = (
+    "//*[self::a or self::span or self::div or self::p or self::address or self::strong or "
+    "self::li or self::dd or self::b or self::em or self::small]"
+    "[contains(translate(@class, 'AUTHOR', 'author'), 'author')]"
+    "[not(ancestor::*[contains(@class, 'comment') or contains(@id, 'comment') or "
+    "contains(@class, 'related') or contains(@class, 'teaser') or contains(@class, 'slide')"
+    "])]" + _NOT_IN_PHOTO)
 _WRITTEN_BY = re.compile(
     r"^(written by|author|autor(?:in)?|geschrieben von|verfasst von|von|écrit par|"
     r"escrito por|scritto da|door|napisane przez|autor(?:a)?)\s*:?$", re.IGNORECASE)
@@ -507,6 +521,8 @@ _TEXT_BYLINE_LABELLED = re.compile(
     r"geschrieben von|verfasst von\s*:?|gespeichert von|posted by|written by\s*:?)\s*"
     r"(?P<name>[\w][\w.'’-]{1,40})\s*"
     r"(?=$|[|,·•–—(]|\s-\s|\s(?i:am|on|le|el|den|vom|um|\d))")
+_FULL_NAME = re.compile(r"(?:(?i:von|by|par|por|door|przez|de|di)\s+)?" + _NAME)
+_NAME_LIST = re.compile(r"\s*(?:,|;|/|&|\s(?:und|and|y|et|e|i)\s)\s*")
 _BYLINE_WORD = re.compile(r"(?:^|\W)(?:von|by|par|por|door|przez|autor|autorin|author|"
                           r"auteur|text|texte)(?:\W|$)", re.IGNORECASE)
 _BYLINE_LABEL = re.compile(r"^\s*(?:von|by|par|por|door|przez|autor(?:in)?|author|auteur|"
@@ -704,6 +720,15 @@ def extract_metadata(doc: Any) -> PageMetadata:
             if bylines == 3:
                 break
     _text_bylines(root, meta)
+    found = 0
+    for el in root.xpath(_AUTHOR_CLASS_XPATH)[:30]:
+        text = " ".join(el.text_content().split())
+        if 2 <= len(text) <= 60 and all(
+                _FULL_NAME.fullmatch(part) for part in _NAME_LIST.split(text)):
+            meta.add("authors", text, "author-class")
+            found += 1
+            if found == 3:
+                break
     h1 = [h for h in root.xpath("//h1") if " ".join(h.text_content().split())]
     if len(h1) == 1:
         meta.add("title", _shown_text(h1[0]), "html")

@@ -45,7 +45,9 @@ authors      the first source that yields at least one clean name (all its names
              e.g. several JSON-LD authors): structured sources (a JSON-LD author given as an
              ``@id`` reference is looked up in the page's graph), ``rel=author`` links,
              visible byline markup (``class="author"``, ``byline`` ...), a visible text line
-             "Von/By/Text: First Last" (:mod:`worker.metadata`, ``textline``); newspaper3k's
+             "Von/By/Text: First Last" (:mod:`worker.metadata`, ``textline``), then any
+             element whose class has "author" in it and whose text is a name
+             (``author-class``); newspaper3k's
              guesses are not used (:data:`NEWSPAPER_AUTHORS`). Names from every source must
              be shown on the page (the ``<meta name=author>`` is often the web agency or site
              owner, a hidden JSON-LD author the CMS account); microdata authors of reviews
@@ -124,7 +126,8 @@ _SHOWN_DATE_SOURCES = frozenset({"jsonld:page", "htmldate"})
 HTMLDATE_FALLBACK: bool | None = True
 # Sources that pick up every byline-looking node (comment sections, teaser lists): more names
 # than this from one of them is taken as noise, not as the article's authors.
-_LOOSE_AUTHOR_SOURCES = frozenset({"html", "byline", "textline", "newspaper3k"})
+_LOOSE_AUTHOR_SOURCES = frozenset({"html", "byline", "textline", "author-class",
+                                   "newspaper3k"})
 _MAX_LOOSE_AUTHORS = 4
 # newspaper3k's author guesses as the last author source. Off: on web-eval (metadata only)
 # they were right on 6 pages, wrong on 18 and a false fill on 11 of 313 author-less pages.
