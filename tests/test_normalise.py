@@ -321,3 +321,16 @@ def test_zone_day() -> None:
     # the same day in the zone: nothing to recover
     noon = datetime(2022, 3, 10, 12, 0, tzinfo=UTC)
     assert zone_day((noon, 0), ar, shows(date(2022, 3, 10))) == (noon, 0)
+
+
+def test_person_like() -> None:
+    from worker.normalise import person_like
+
+    assert person_like("Daniel Lemire")
+    assert person_like("Frau Sabienes")
+    assert person_like("Ana María López")
+    # media, organisation and branch names; one word; lower case
+    for name in ("Presse Augsburg", "Miami Today", "Deutsche Wirtschaftsnachrichten",
+                 "El Colombiano", "Houzz Deutschland", "Wikimedia Foundation", "Telebasel",
+                 "daniel lemire", "Betty Crocker Kitchens"):
+        assert not person_like(name), name

@@ -55,6 +55,12 @@ authors      the first source that yields at least one clean name (all its names
              way: "By"/"Von"/"Par" prefixes, e-mail addresses, URLs, handles, dates, job
              titles, "Staff"-like words and the site's own name are removed; "A and B",
              "A, B", "A & B", "A und B" are split; duplicates (case-insensitive) dropped.
+             A personal site's owner is the exception to "the site's own name is no author":
+             when no source gives another name, a name that is the site's name is kept when
+             an article source (JSON-LD, ``article:author``, ``rel=author``, byline markup or
+             text) gives it and it reads as a person's name (:func:`person_like`: two or three
+             capitalised words, no media or organisation word: "Daniel Lemire", not "Presse
+             Augsburg").
              Organisation authors (JSON-LD ``Organization``, the site's name, a value with a
              legal form or public-body word: "GmbH", "S.A.", "Ministerium", "Institut" ...)
              go to ``publisher`` instead; news agencies named alone ("AFP", "EFE") and desks
@@ -132,6 +138,7 @@ _MAX_LOOSE_AUTHORS = 4
 # newspaper3k's author guesses as the last author source. Off: on web-eval (metadata only)
 # they were right on 6 pages, wrong on 18 and a false fill on 11 of 313 author-less pages.
 NEWSPAPER_AUTHORS = False
+SITE_OWNER_AUTHORS = True
 # An author name is kept only when the page shows it: <meta name=author>, Dublin Core,
 # microdata and newspaper3k often name the site's owner, its web agency or a sidebar profile
 # (measured on web-eval: false author fills 89 -> 59 of 313 pages, accuracy unchanged), and a
@@ -596,6 +603,36 @@ def _clean_name(raw: str, site_keys: set[str]) -> tuple[str | None, bool]:
     return name, False
 
 
+# Words of media and organisation names ("Presse Augsburg", "Miami Today"): a site named with
+# one of them is not a person's own site.
+_MEDIA_WORDS = frozenset(re.findall(r"\S+", """
+news today times post daily press presse zeitung magazin magazine blog blogs online media
+medien verlag radio tv journal tribune herald kurier anzeiger rundschau nachrichten team
+group gruppe club shop store network digital studio service portal report weekly monthly
+info channel podcast world welt live community forum wiki center centre zentrum haus house
+company partners consulting solutions verlagsgruppe noticias diario periódico revista
+kitchen kitchens foundation stiftung the el la le les los las il lo der die das het
+deutschland österreich schweiz france españa italia germany austria switzerland america
+europe europa international global
+"""))
+_MEDIA_SUFFIXES = tuple(w for w in _MEDIA_WORDS if len(w) >= 5 and w not in ("house",))
+# Sources that name the article's author as such (not <meta name=author>, microdata or
+# Dublin Core, which often name the site's owner on every page of a site)
+_OWNER_SOURCES = frozenset({"jsonld", "article", "html", "byline", "textline",
+                            "author-class"})
+_TITLE_WORD = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-Ž][a-zà-öø-ÿā-ž'’-]+")
+
+
+def person_like(name: str) -> bool:
+    """Whether ``name`` reads as a person's name: two or three capitalised words, none of
+    them a role, media or organisation word ("Daniel Lemire", not "Presse Augsburg")."""
+    words = name.split()
+    return 2 <= len(words) <= 3 and all(
+        _TITLE_WORD.fullmatch(w) and w.casefold() not in _ROLE_WORDS and
+        w.casefold() not in _MEDIA_WORDS and not w.casefold().endswith(_MEDIA_SUFFIXES)
+        for w in words) and not _ORG_WORDS.search(name)
+
+
 def clean_authors(values: list[str], site_keys: set[str] | None = None) -> tuple[
         list[str], list[str]]:
     """Raw author strings -> (person names, organisation names that were the site's own)."""
@@ -906,6 +943,17 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
         if names and (source not in _LOOSE_AUTHOR_SOURCES or len(names) <= _MAX_LOOSE_AUTHORS):
             authors, prov["authors"] = names, source
             break
+    if not authors and SITE_OWNER_AUTHORS:
+        # a personal site: the author's name is the site's name ("Daniel Lemire's blog")
+        for source, values in by_source.items():
+            if source not in _OWNER_SOURCES:
+                continue
+            _, orgs = clean_authors(values, author_keys)
+            owners = _dedupe([n for n in (_clean_name(o, set())[0] for o in orgs)
+                              if n and person_like(n) and shown.contains(n)])
+            if len(owners) == 1:
+                authors, prov["authors"] = owners, source
+                break
     if not authors and page.authors and NEWSPAPER_AUTHORS:
         names, orgs = clean_authors(page.authors, site_keys)
         org_authors.extend(orgs)
