@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import lxml.html
+import pytest
 
 from worker import body
 
@@ -97,3 +98,43 @@ def test_reuse_needs_the_same_tree() -> None:
     other = lxml.html.fromstring(short.format("Ganz anderer Text hier, auch kurz genug."))
     body.trafilatura_text(first, "https://example.org/x", fast=True)
     assert "anderer" in body.trafilatura_text(other, "https://example.org/x", fast=False)
+
+
+DATE_TEXTS = [
+    "Posted on 12 March 2021 by the desk", "published: 03/04/2020", "Datum: 12.03.2021",
+    "Veröffentlicht am 1.2.2019", "MARCH 5th, 2018", "5 of June, 2017", "27 KASIM 2019",
+    "12 Ekim 2019", "1 décembre 2020", "Şubat 3, 2021", "ON 2021/3/4", "15/11/2019'da yayınlandı",
+    "version 1.2.34 and 3.5.1", "no date at all", "", "© 2021 Example Gazette",
+    "<p>Updated 2.3.22</p>", "Stand: 04.05.2023 10:00", "ſeptember 3, 2020",
+]
+
+
+def test_date_patterns_behind_a_lookahead_find_the_same_matches() -> None:
+    import htmldate.extractors
+
+    patched = (htmldate.extractors.LONG_TEXT_PATTERN, htmldate.extractors.TEXT_PATTERNS)
+    assert patched != body._ORIGINAL_DATE_PATTERNS
+    for new, old in zip(patched, body._ORIGINAL_DATE_PATTERNS, strict=True):
+        for text in DATE_TEXTS + [" ".join(DATE_TEXTS), "x" * 50 + DATE_TEXTS[0]]:
+            got, want = new.search(text), old.search(text)
+            assert (got and (got.span(), got.groups())) == (want and (want.span(),
+                                                                       want.groups())), text
+
+
+def test_a_page_without_numeric_dates_skips_the_labelled_date_search(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import htmldate.core
+    from htmldate.utils import Extractor
+
+    options = Extractor(True, datetime(2030, 1, 1), datetime(1995, 1, 1), True, "%Y-%m-%d")
+    searched: list[str] = []
+    monkeypatch.setattr(body, "_original_idiosyncrasies_search",
+                        lambda html, opts: searched.append(html) or "2021-03-12")
+    assert htmldate.core.idiosyncrasies_search("<p>Datum: zwölf</p>", options) is None
+    assert searched == []
+    assert htmldate.core.idiosyncrasies_search("<p>Datum: 12.03.2021</p>", options) \
+        == "2021-03-12"
+    assert searched == ["<p>Datum: 12.03.2021</p>"]
+    monkeypatch.undo()
+    assert htmldate.core.idiosyncrasies_search("<p>Datum: 12.03.2021</p>", options) \
+        == "2021-03-12"

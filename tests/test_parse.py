@@ -184,3 +184,16 @@ def test_text_helpers_match_newspaper() -> None:
         theirs = parse._original_stopword_count(stopwords, content)
         assert (ours.get_word_count(), ours.get_stopword_count(), ours.get_stop_words()) == (
             theirs.get_word_count(), theirs.get_stopword_count(), theirs.get_stop_words())
+
+
+def test_case_insensitive_search_fast_path_agrees() -> None:
+    import re
+
+    values = ["Footer", "SIDE", "side", "sidebar", "meta", "xMETA", "metadata", "ſide",
+              "KASIM", "Kelvin-K", "post-ATTRIBUTES", "", "ünter-footer"]
+    for pattern in ("^side$|footer|meta$|attributes", "^inset$|ſ", r"\Dfoot", "[A-z]ide",
+                    "kasım"):
+        fast = parse._icase_search(pattern)
+        slow = re.compile(pattern, re.IGNORECASE)
+        for value in values:
+            assert fast(value) == (slow.search(value) is not None), (pattern, value)
