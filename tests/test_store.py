@@ -112,3 +112,32 @@ def test_job_statuses(db) -> None:
     statuses = store.job_statuses([r.job_id for r in reqs])
     assert {s["status"] for s in statuses.values()} == {"queued"}
     assert set(statuses) == {r.job_id for r in reqs}
+
+
+def _scans(plan: dict, relation: str) -> list[dict]:
+    found = [plan] if plan.get("Relation Name") == relation else []
+    for child in plan.get("Plans", []):
+        found += _scans(child, relation)
+    return found
+
+
+def test_finding_an_article_by_its_urls_uses_indexes_only(db) -> None:
+    """The lookup of store_article runs for every stored page: it must not read the whole
+    articles table (the plan of "id IN (...) OR url = ..." filtered every row)."""
+    from sqlalchemy.dialects import postgresql
+
+    req = IngestRequest(url="https://example.org/plan-check")
+    store.create_jobs([req])
+    store.store_article(req, _record(req.url))
+    bound = store._FIND_ARTICLE.params(aliases=[req.url, req.url + "/x"], url=req.url)
+    sql = str(bound.compile(dialect=postgresql.dialect(),
+                            compile_kwargs={"literal_binds": True}))
+    db.execute(text("SET LOCAL enable_seqscan = off"))
+    plan = db.execute(text("EXPLAIN (FORMAT JSON) " + sql)).scalar_one()[0]["Plan"]
+    scans = _scans(plan, "articles") + _scans(plan, "article_urls")
+    assert len(scans) == 3
+    assert all("Filter" not in scan for scan in scans), scans
+    assert all("Index Cond" in scan or "Recheck Cond" in scan for scan in scans), scans
+    found = db.execute(store._FIND_ARTICLE, {"aliases": [req.url + "/x"],
+                                             "url": req.url}).first()
+    assert found is not None and found.title == "T"
