@@ -18,8 +18,9 @@ What it does, in one run:
 4. enqueues ``--urls`` distinct URLs through :func:`worker.enqueue` in batches and waits until
    every job is stored or failed, sampling the RSS of every worker process;
 5. measures the parse ceiling: plain newspaper3k (``worker.parse.parse_html``) over the same
-   pages in as many processes as there are parse workers, and the cost per page of our full
-   parse + normalise next to raw newspaper3k's, in one process.
+   pages in as many processes as there are parse workers, once before step 4 (workers idle)
+   and once after it (workers stopped), and takes the mean; then the cost per page of our
+   full parse + normalise next to raw newspaper3k's, in one process.
 
 It prints end-to-end pages/s, the enqueue rate, p50/p95 time from enqueue to stored row, peak
 RSS per worker process and its growth between the first and the last 1,000 pages, the parse
@@ -379,11 +380,19 @@ def run_parse_only(args: argparse.Namespace, server: LatencyServer,
         print("workers did not start", file=sys.stderr)
         return 1
     urls = [f"http://127.0.0.1:{server.port}/p/{i}" for i in range(args.urls)]
+    fetch_tree = process_tree(procs["fetch"].pid)
+    cpu_before = sum(cpu_seconds(pid) or 0.0 for pid in fetch_tree)
+    fetch_started = time.monotonic()
     for first in range(0, len(urls), 1000):
         enqueue(urls[first:first + 1000], source="bench")
     engine = get_engine()
     while _count(engine, ("parsing", "failed")) < args.urls:
-        time.sleep(0.5)
+        time.sleep(0.2)
+    fetch_s = time.monotonic() - fetch_started
+    fetch_cpu = sum(cpu_seconds(pid) or 0.0 for pid in fetch_tree) - cpu_before
+    print(f"fetch stage alone:  {args.urls / fetch_s:.1f} pages/s with "
+          f"{args.fetch_concurrency} threads, {fetch_cpu / args.urls * 1000:.1f} ms CPU per "
+          f"page (fetch worker)", flush=True)
     os.killpg(procs["fetch"].pid, 15)
     procs["fetch"].wait(60)
     print(f"  fetched {args.urls} pages; starting the parse worker", flush=True)
@@ -417,6 +426,11 @@ def run(args: argparse.Namespace, server: LatencyServer, procs: dict[str, subpro
         print("workers did not start", file=sys.stderr)
         return 1
 
+    # The ceiling is timed before and after the run and averaged: this machine's speed drifts
+    # by 10-20% over minutes, and a ceiling timed on one side only moved the ratio with it.
+    htmls = [h for h in (_decode(p) for p in raw_pages[:args.ceiling_pages or None]) if h]
+    print(f"  timing the parse ceiling before the run ({len(htmls)} pages)", flush=True)
+    ceiling_before = parse_ceiling(htmls, args.parse_workers)
     urls = [f"http://127.0.0.1:{server.port}/p/{i}" for i in range(args.urls)]
     meter = CpuMeter(Path(args.home), procs)
     started = time.monotonic()
@@ -478,8 +492,8 @@ def run(args: argparse.Namespace, server: LatencyServer, procs: dict[str, subpro
         os.killpg(proc.pid, 15)
     for proc in procs.values():
         proc.wait(60)
-    htmls = [h for h in (_decode(p) for p in raw_pages[:args.ceiling_pages or None]) if h]
-    ceiling = parse_ceiling(htmls, args.parse_workers)
+    ceiling_after = parse_ceiling(htmls, args.parse_workers)
+    ceiling = (ceiling_before + ceiling_after) / 2
     our_ceiling = parse_ceiling(htmls, args.parse_workers, "ours")
     raw_ms, ours_ms = per_page_ms(htmls[: min(len(htmls), 200)])
 
@@ -507,7 +521,8 @@ def run(args: argparse.Namespace, server: LatencyServer, procs: dict[str, subpro
               f"{role} {used / args.urls * 1000:.1f} ms"
               for role, used in sorted(cpu.items(), key=lambda kv: -kv[1])))
     print(f"parse ceiling:      {ceiling:.1f} pages/s (plain newspaper3k, "
-          f"{args.parse_workers} processes, {len(htmls)} pages)")
+          f"{args.parse_workers} processes, {len(htmls)} pages; mean of {ceiling_before:.1f} "
+          f"before and {ceiling_after:.1f} after the run)")
     print(f"our parse ceiling:  {our_ceiling:.1f} pages/s (our parse + normalise, same "
           f"processes and pages; ratio to it {e2e / our_ceiling:.2f})")
     print(f"ms/page (1 proc):   raw newspaper3k {raw_ms:.1f}, our parse+normalise "
