@@ -189,6 +189,7 @@ def test_author_class_markup() -> None:
     assert found('<span class="Tech-Author">Por Tomás Ibarra</span>') == ["Por Tomás Ibarra"]
     assert found('<li class="meta-author">Jonas Weil und Pia Roth</li>') == [
         "Jonas Weil und Pia Roth"]
+    assert found('<span class="field-contributor">Claire Dumas</span>') == ["Claire Dumas"]
     # not a name: a slogan, a date line, a single word
     assert found('<p class="author-cta">Jetzt mitmachen!</p>') == []
     assert found('<span class="author-date">Lena Marquardt, 3. Mai 2021</span>') == []

@@ -24,10 +24,10 @@ cleans it: :mod:`worker.normalise` does that. Sources, most trusted first:
                 two to four capitalised words ("Von Anna Berger", "Posted on 2 May 2020 by
                 Jane Doe", "Text: Max Muster"), outside comments, footers, navigation and
                 sidebars; the first three.
-``author-class`` any element whose class has "author" in it ("header-info__author-link",
-                "entry-meta-author") and whose whole text is one or more names of two to
-                four capitalised words, outside comments, related-article teasers and
-                sliders; the first three.
+``author-class`` any element whose class has "author" (or "contributor") in it
+                ("header-info__author-link", "entry-meta-author", "field-contributor") and
+                whose whole text is one or more names of two to four capitalised words,
+                outside comments, related-article teasers and sliders; the first three.
 
 Every value is a :class:`Candidate` ``(value, source)``; a field's candidates keep that
 order, so the first one is the most trusted.
@@ -170,7 +170,8 @@ _BYLINE_XPATH = (
 _AUTHOR_CLASS_XPATH = (
     "//*[self::a or self::span or self::div or self::p or self::address or self::strong or "
     "self::li or self::dd or self::b or self::em or self::small]"
-    "[contains(translate(@class, 'AUTHOR', 'author'), 'author')]"
+    "[contains(translate(@class, 'AUTHOR', 'author'), 'author') or "
+    "contains(@class, 'contributor')]"
     "[not(ancestor::*[contains(@class, 'comment') or contains(@id, 'comment') or "
     "contains(@class, 'related') or contains(@class, 'teaser') or contains(@class, 'slide')"
     "])]" + _NOT_IN_PHOTO)
