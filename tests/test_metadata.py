@@ -199,3 +199,15 @@ def test_author_class_markup() -> None:
                  '</div>') == []
     assert found('<div class="comment-list"><span class="comment-author">Max Muster</span>'
                  '</div>') == []
+
+
+def test_text_byline_under_a_page_layout_class() -> None:
+    # <body class="one-sidebar">: the page's layout, not a sidebar around the byline
+    meta = meta_of('<html><body class="page one-sidebar sidebar-second"><article>'
+                   '<p>Written by: Nora Lindqvist</p></article></body></html>')
+    assert [c.value for c in meta.get("authors") if c.source == "textline"] == [
+        "Nora Lindqvist"]
+    # a slider of other articles is not the article's byline
+    meta = meta_of('<html><body><div class="glide__slides"><p>Par Louis Perrin</p></div>'
+                   '</body></html>')
+    assert [c.value for c in meta.get("authors") if c.source == "textline"] == []

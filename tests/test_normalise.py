@@ -334,3 +334,9 @@ def test_person_like() -> None:
                  "El Colombiano", "Houzz Deutschland", "Wikimedia Foundation", "Telebasel",
                  "daniel lemire", "Betty Crocker Kitchens"):
         assert not person_like(name), name
+
+
+def test_name_printed_twice() -> None:
+    # shown, and again for screen readers
+    assert clean_authors(["Olive Martin Olive Martin"])[0] == ["Olive Martin"]
+    assert clean_authors(["Anna Anna"])[0] == ["Anna"]

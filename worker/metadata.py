@@ -529,10 +529,10 @@ _BYLINE_WORD = re.compile(r"(?:^|\W)(?:von|by|par|por|door|przez|autor|autorin|a
 _BYLINE_LABEL = re.compile(r"^\s*(?:von|by|par|por|door|przez|autor(?:in)?|author|auteur|"
                            r"texte?|written by|posted by|geschrieben von|verfasst von)\s*:?\s*$",
                            re.IGNORECASE)
-# Not the article's byline: comment sections, footers, navigation, sidebars, teasers.
+# Not the article's byline: comment sections, footers, navigation, sidebars, teasers, sliders.
 # Quotes and embedded posts ("Posted by X on Sunday" of an embedded Facebook post) are
 # someone else's words.
-_OFF_ARTICLE = re.compile(r"comment|footer|sidebar|related|teaser|widget|nav|menu|embed",
+_OFF_ARTICLE = re.compile(r"comment|footer|sidebar|related|teaser|widget|nav|menu|embed|slide",
                           re.IGNORECASE)
 _OFF_ARTICLE_TAGS = frozenset({"footer", "nav", "aside", "header-nav", "script", "style",
                                "noscript", "head", "title", "a", "option", "button",
@@ -564,7 +564,8 @@ def _text_bylines(root: Any, meta: PageMetadata, limit: int = 3) -> None:
         text = " ".join(el.text_content().split())
         if len(text) > 120:
             continue
-        if any(a.tag in _OFF_ARTICLE_TAGS or
+        # <body>/<html> classes describe the page's layout ("one-sidebar"), not a region
+        if any(a.tag in _OFF_ARTICLE_TAGS or a.tag not in ("body", "html") and
                _OFF_ARTICLE.search(f"{a.get('class') or ''} {a.get('id') or ''}")
                for a in el.iterancestors()) or el.tag in _OFF_ARTICLE_TAGS:
             continue

@@ -581,6 +581,10 @@ def _clean_name(raw: str, site_keys: set[str]) -> tuple[str | None, bool]:
                         re.IGNORECASE)
     name = name.strip(" -–—:|•·,.\"'“”„→»›")
     name = _one_line(name) + ("." if initial and name else "")
+    # the name printed twice (shown and again for screen readers): "Jane Doe Jane Doe"
+    half = name.split()
+    if len(half) % 2 == 0 and half[:len(half) // 2] == half[len(half) // 2:]:
+        name = " ".join(half[:len(half) // 2])
     if not name or len(name) < 2 or len(name) > 60:
         return None, False
     if name.casefold() in _NOT_NAMES or _UI_WORDS.search(name):
