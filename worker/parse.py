@@ -11,6 +11,7 @@ import functools
 import os
 import re
 import string
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +22,7 @@ from urllib.parse import urljoin
 # and hangs for ever on a black-holed network; this must be set before it is imported.
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
+import lxml.html  # noqa: E402
 import newspaper  # noqa: E402
 import newspaper.cleaners  # noqa: E402
 import newspaper.extractors  # noqa: E402
@@ -487,6 +489,41 @@ def _clean(self: Any, doc_to_clean: Any) -> Any:
     return self.div_to_para(doc, "section")
 
 
+# newspaper3k parses with lxml.html's default parser, whose element class lookup is a Python
+# callback run for every element proxy lxml creates (thousands a page, in newspaper3k, the
+# metadata pass, trafilatura and htmldate, which all work on copies of this tree). A parser
+# whose lookup is lxml's own C default, giving every element the HtmlElement class, avoids
+# that. The only difference: form, input, select, textarea and label elements are plain
+# HtmlElements rather than lxml.html's form subclasses, whose form-handling extras nothing here
+# uses (the records of the 990 corpus pages are identical).
+_original_fromstring = newspaper.parsers.Parser.fromstring
+_XML_DECLARATION = re.compile(r"^\<\?.*?\?\>", re.DOTALL)
+_parsers = threading.local()
+
+
+def _html_parser() -> lxml.html.HTMLParser:
+    """This thread's HTML parser (lxml parsers are not shared between threads)."""
+    parser = getattr(_parsers, "parser", None)
+    if parser is None:
+        parser = _parsers.parser = lxml.html.HTMLParser()
+        parser.set_element_class_lookup(etree.ElementDefaultClassLookup(
+            element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment,
+            pi=lxml.html.HtmlProcessingInstruction, entity=lxml.html.HtmlEntity))
+    return parser
+
+
+def _fromstring(cls: Any, html: Any) -> Any:
+    """newspaper3k's ``Parser.fromstring`` with :func:`_html_parser`."""
+    html = cls.get_unicode_html(html)
+    try:
+        if html.startswith("<?"):  # lxml refuses a string with an XML declaration
+            html = _XML_DECLARATION.sub("", html)
+        cls.doc = lxml.html.fromstring(html, parser=_html_parser())
+    except Exception:  # noqa: BLE001 - as newspaper3k: an unparseable page has no tree
+        return None
+    return cls.doc
+
+
 def use_fast_dom_helpers(enabled: bool = True) -> None:
     """Install (or, for comparison, remove) the faster helpers on newspaper3k's Parser."""
     parser = newspaper.parsers.Parser
@@ -497,6 +534,7 @@ def use_fast_dom_helpers(enabled: bool = True) -> None:
     newspaper.cleaners.DocumentCleaner.clean_bad_tags = (  # type: ignore[method-assign]
         _clean_bad_tags if enabled else _original_clean_bad_tags)
     parser.getText = classmethod(_get_text) if enabled else _original_get_text
+    parser.fromstring = classmethod(_fromstring) if enabled else _original_fromstring
     newspaper.text.StopWords.get_stopword_count = (  # type: ignore[method-assign]
         _get_stopword_count if enabled else _original_stopword_count)
     extractor = newspaper.extractors.ContentExtractor
