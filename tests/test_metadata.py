@@ -211,3 +211,24 @@ def test_text_byline_under_a_page_layout_class() -> None:
     meta = meta_of('<html><body><div class="glide__slides"><p>Par Louis Perrin</p></div>'
                    '</body></html>')
     assert [c.value for c in meta.get("authors") if c.source == "textline"] == []
+
+
+def test_logo_h1_is_the_site_name() -> None:
+    # a blog theme's <h1> links to the home page: the site's name, not a headline
+    meta = meta_of('<html><body><header><h1><a href="https://www.gartenzeit.example/">'
+                   'Gartenzeit</a></h1></header><article><h2>Tomaten im Topf</h2></article>'
+                   '</body></html>')
+    assert values(meta, "title") == []
+    assert values(meta, "site_name") == [("Gartenzeit", "html")]
+    assert meta.headline_h1 == ""
+    # the logo aside, the article's <h1> is the only headline
+    meta = meta_of('<html><body><h1 class="site-logo"><a href="/">Gartenzeit</a></h1>'
+                   '<h1><a href="/2021/tomaten">Tomaten im Topf</a></h1></body></html>')
+    assert values(meta, "title") == [("Tomaten im Topf", "html")]
+    # an archived copy of the home page; a class word, not part of a longer word
+    meta = meta_of('<html><body><h1><a href="https://web.archive.org/web/20150101000000/'
+                   'http://gartenzeit.example/">Gartenzeit</a></h1></body></html>')
+    assert values(meta, "title") == []
+    meta = meta_of('<html><body><h1 class="post-title xyzblogtitle">Tomaten im Topf</h1>'
+                   '</body></html>')
+    assert values(meta, "title") == [("Tomaten im Topf", "html")]

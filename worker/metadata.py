@@ -17,7 +17,8 @@ cleans it: :mod:`worker.normalise` does that. Sources, most trusted first:
 ``twitter``     Twitter cards (``twitter:title``, the "Written by" label/data pair, ...).
 ``time``        ``<time datetime>`` marked as the publication time, or the first one inside
                 the article.
-``html``        ``<html lang>``, ``rel=canonical``, ``rel=author`` links, ``<h1>``.
+``html``        ``<html lang>``, ``rel=canonical``, ``rel=author`` links, ``<h1>`` (an ``<h1>``
+                that links to the home page or is classed as the logo is the site's name).
 ``byline``      visible byline markup (``class="author"``, ``byline``, ``posted-by``, ...
                 outside comment sections), the first three short ones.
 ``textline``    a short line of visible text that starts with a byline word and a name of
@@ -644,6 +645,24 @@ def _kicker(h1: Any) -> str:
     return text
 
 
+# A link to the site's home page: "/", "https://example.org", an archived copy of either
+_HOME_LINK = re.compile(r"^(?:(?:https?:)?//[^/?#]+/?|/)(?:[?#].*)?$|"
+                        r"^(?:https?://web\.archive\.org)?/web/\d+/https?://[^/?#]+/?$",
+                        re.IGNORECASE)
+# a class or id word (between "-", "_" or spaces) naming the site's logo or name
+_LOGO_CLASS = re.compile(r"(?:^|[\s_-])(?:logo|brand|branding|site[-_]?title|site[-_]?name|"
+                         r"blog[-_]?title|blog[-_]?name)(?:$|[\s_-])", re.IGNORECASE)
+
+
+def _is_logo(h1: Any) -> bool:
+    """Whether an ``<h1>`` is the site's logo or name (its link goes to the home page, or
+    its class says so), not a headline."""
+    if _LOGO_CLASS.search(f"{h1.get('class') or ''} {h1.get('id') or ''}"):
+        return True
+    links = [a for a in h1.iter("a") if a.get("href") is not None]
+    return bool(links) and all(_HOME_LINK.match(str(a.get("href")).strip()) for a in links)
+
+
 # --------------------------------------------------------------------------- entry point
 def extract_metadata(doc: Any) -> PageMetadata:
     """Collect every metadata value of the page ``doc`` (an lxml HTML tree, not modified)."""
@@ -731,7 +750,13 @@ def extract_metadata(doc: Any) -> PageMetadata:
             found += 1
             if found == 3:
                 break
-    h1 = [h for h in root.xpath("//h1") if " ".join(h.text_content().split())]
+    h1 = []
+    for h in root.xpath("//h1"):
+        text = _shown_text(h)
+        if text and _is_logo(h):
+            meta.add("site_name", text, "html")
+        elif text:
+            h1.append(h)
     if len(h1) == 1:
         meta.add("title", _shown_text(h1[0]), "html")
     in_main = [h for h in h1 if h.xpath("ancestor::article|ancestor::main|"
