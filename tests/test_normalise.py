@@ -95,6 +95,9 @@ def test_date_from_url() -> None:
     (["Autor*in: Kim Weber"], ["Kim Weber"]),
     (["Kultur| 19.10.19"], []),
     (["VON LEA SOMMER am 21. April 2020"], ["LEA SOMMER"]),
+    # a weekday before the date
+    (["Von Lea Sommer Fr, 18. Oktober 2019"], ["Lea Sommer"]),
+    (["By Lea Sommer Mon, May 3, 2021"], ["Lea Sommer"]),
     (["Jane Doe on April 21, 2020"], ["Jane Doe"]),
     (["Jane Doe, 3 May 2020"], ["Jane Doe"]),
     (["Veröffentlicht am 19.10.19 um 14:34 Uhr"], []),

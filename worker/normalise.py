@@ -514,6 +514,10 @@ _DATEISH = re.compile(
 # on April 21, 2020"): cut before the name is checked
 _DATE_TAIL = re.compile(
     r"(?:\s+(?:am|on|le|el|il|den|vom|updated|published|veröffentlicht|aktualisiert))?"
+    # a weekday before the date ("Fr, 18. Oktober 2019", "Mon, 3 May 2021")
+    r"(?:\s+(?:mo|di|mi|do|fr|sa|so|mon|tue|wed|thu|fri|sat|sun|montag|dienstag|mittwoch|"
+    r"donnerstag|freitag|samstag|sonntag|monday|tuesday|wednesday|thursday|friday|saturday|"
+    r"sunday)\.?)?"
     r"[\s,|·•–—-]+(?:\d{1,2}(?:[./]\s*\d{1,2}[./]\s*\d{2,4}|\.?\s+[^\W\d]{3,}\.?\s+\d{4})|"
     r"[^\W\d]{3,}\.?\s+\d{1,2},?\s+\d{4}).*$", re.IGNORECASE)
 _SPLIT_NAMES = re.compile(r"\s*(?:,|;|\||\s+(?:and|und|&|et|y|e|i|en|og|och|and)\s+|\s+&\s+|"
