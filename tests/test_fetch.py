@@ -300,6 +300,22 @@ def test_redirect_chain_and_final_url_recorded(server: HTTPTestServer) -> None:
     assert result.final_url == server.url("/page") and result.url == server.url("/hop1")
 
 
+def test_a_chain_followed_earlier_resumes_at_its_last_hop(server: HTTPTestServer) -> None:
+    server.add("/resume-a", Response(301, b"", {"Location": "/resume-b"}))
+    server.add("/resume-b", Response(302, b"", {"Location": "/page"}))
+    chain = [server.url("/resume-b")]  # put back while /resume-b waited for its host's turn
+    result = fetch(server.url("/resume-a"), settings(), trail=chain)
+    assert result.url == server.url("/resume-a") and result.final_url == server.url("/page")
+    assert result.redirects == [server.url("/resume-b"), server.url("/page")] == chain
+    # the earlier part of the chain still counts for loops and for the redirect limit
+    server.add("/resume-loop", Response(302, b"", {"Location": "/resume-a"}))
+    trail = [server.url("/resume-loop")]
+    assert failure(server.url("/resume-a"), settings(), trail).reason == "redirect_loop"
+    long_chain = [server.url(f"/hop-{i}") for i in range(10)] + [server.url("/resume-b")]
+    assert failure(server.url("/resume-a"), settings(), long_chain).reason \
+        == "too_many_redirects"
+
+
 def test_redirect_loop_stopped(server: HTTPTestServer) -> None:
     server.add("/loop-a", Response(302, b"", {"Location": "/loop-b"}))
     server.add("/loop-b", Response(302, b"", {"Location": "/loop-a"}))

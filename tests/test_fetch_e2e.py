@@ -259,6 +259,47 @@ def test_two_fetch_workers_together_hold_the_per_host_rate(
     assert max(throttles) > 1, throttles
 
 
+def test_redirect_hops_take_their_hosts_turn(server: HTTPTestServer, workers: WorkerProcesses,
+                                             db) -> None:
+    """Five URLs on 127.0.0.1 (a brisk rate) redirect to ``localhost`` (one request a second):
+    the hops are requests to localhost and keep its rate; a hop that must wait is put back and
+    resumes at the hop, in the same attempt."""
+    seen: list[tuple[float, str, str]] = []  # (time, host, path)
+    lock = threading.Lock()
+    body = ARTICLE.replace("Harbour bridge", "Redirected bridge").encode()
+
+    def note(handler: BaseHTTPRequestHandler) -> None:
+        with lock:
+            seen.append((time.monotonic(), handler.headers.get("Host", "").split(":")[0],
+                         handler.path))
+
+    def robots(handler: BaseHTTPRequestHandler) -> Response:
+        note(handler)
+        return Response(200, b"User-agent: *\nAllow: /\n", {"Content-Type": "text/plain"})
+
+    def landing(handler: BaseHTTPRequestHandler) -> Response:
+        note(handler)
+        return Response(200, body)
+
+    server.add("/robots.txt", robots)
+    for i in range(5):
+        server.add(f"/moved/{i}", Response(301, b"", {
+            "Location": f"http://localhost:{server.port}/landing/{i}"}))
+        server.add(f"/landing/{i}", landing)
+    ids = enqueue([server.url(f"/moved/{i}") for i in range(5)])
+    outcome = wait_for_jobs(ids, timeout=60)
+    assert all(outcome[i]["status"] == "stored" for i in ids), outcome
+    hops = sorted(t for t, host, _ in seen if host == "localhost")
+    assert len(hops) == 6, seen  # robots.txt and five pages, all to localhost
+    gaps = [b - a for a, b in zip(hops, hops[1:], strict=False)]
+    assert min(gaps) >= 0.85, gaps  # default: one request a second per host
+    for i, job_id in enumerate(ids):
+        job = _job(db, job_id)
+        landing_url = f"http://localhost:{server.port}/landing/{i}"
+        assert job["final_url"] == landing_url and job["redirects"] == [landing_url], job
+        assert job["attempts"] == 1, job
+
+
 def test_fetching_waits_for_room_in_the_parse_backlog(
         server: HTTPTestServer, workers: WorkerProcesses, db, tmp_path: Path) -> None:
     """With the parse stage stopped, a fetch worker fills the parse backlog up to its limit

@@ -408,7 +408,9 @@ def fetch(url: str, settings: Settings | None = None, *,
     ``content_types`` (None: any) are the media types accepted; ``max_bytes`` overrides the
     decoded-size cap, and with ``truncate`` a longer body is cut there instead of refused.
     ``trail``, when given, receives each redirect target as it is followed, so a caller still
-    knows the chain when the fetch fails.
+    knows the chain when the fetch fails. A non-empty ``trail`` continues a chain followed
+    earlier (a fetch put back while a hop waited for its host's turn): the request goes to its
+    last URL, and loop detection and the redirect limit count the whole chain.
     """
     settings = settings or get_settings()
     url = validate_url(url)
@@ -416,8 +418,8 @@ def fetch(url: str, settings: Settings | None = None, *,
     started = time.monotonic()
     deadline = started + settings.fetch_total_timeout
     redirects: list[str] = [] if trail is None else trail
-    seen = {normalize_url(url)}
-    current = url
+    seen = {normalize_url(u) for u in (url, *redirects)}
+    current = redirects[-1] if redirects else url
     outer = getattr(_local, "deadline", None)
     _local.deadline = deadline
     try:

@@ -22,7 +22,7 @@ from worker.charset import decode_html
 from worker.errors import IngestError, PermanentError, TransientError
 from worker.fetch import FetchResult, fetch, prepare
 from worker.normalise import extract_record
-from worker.ratelimit import RateLimiter, interval_for
+from worker.ratelimit import RateLimiter, Throttled, interval_for
 from worker.robots import MemoryCache, RedisCache, Robots
 from worker.settings import Settings, get_settings
 from worker.urls import validate_url
@@ -50,6 +50,16 @@ def fetch_page(url: str, robots: Robots, trail: list[str] | None = None,
     return fetch(url, settings, trail=trail, before_hop=robots.check)
 
 
+def _hop_turns(robots: Robots) -> Callable[[str], None]:
+    """What runs before each redirect hop of the fetch stage: the hop's robots.txt (fetched on
+    its host's turn when not cached), then its host's turn, as for any request."""
+    def before_hop(hop: str) -> None:
+        robots.check(hop, before_fetch=lambda: _wait_turn(hop, robots, None))
+        _wait_turn(hop, robots, None)
+
+    return before_hop
+
+
 def _chain(url: str, trail: list[str]) -> dict[str, Any]:
     return {"final_url": trail[-1], "redirects": list(trail)} if trail else {}
 
@@ -75,15 +85,16 @@ def _failed_before_fetch(request: IngestRequest, exc: IngestError) -> str:
 
 
 def fetch_stage(request: IngestRequest, hand_over: Callable[[IngestRequest], None], *,
-                slot: float | None = None) -> str:
+                slot: float | None = None, trail: list[str] | None = None) -> str:
     """Fetch one URL and hand it to the parse stage. Returns what happened.
 
-    Every request to the host waits for its turn (:mod:`worker.ratelimit`), the robots.txt
-    fetch of a host not yet in the cache included: when the rate does not allow a request now,
-    :class:`worker.ratelimit.Throttled` is raised before anything is recorded, and ``slot`` is
-    the reservation the re-queued URL brings back. A URL robots.txt disallows costs no turn.
-    Before its turn, it waits while the parse backlog is over its limit (see
-    :func:`worker.handoff.wait_for_room`).
+    Every request to a host waits for its turn (:mod:`worker.ratelimit`), the robots.txt
+    fetch of a host not yet in the cache and every redirect hop included: when the rate does
+    not allow a request now, :class:`worker.ratelimit.Throttled` is raised (with the redirect
+    chain so far in ``trail``) and the URL is put back; ``slot`` is the reservation it brings
+    back, and ``trail`` the chain it resumes at the hop that waited. A URL robots.txt
+    disallows costs no turn. Before its turn, it waits while the parse backlog is over its
+    limit (see :func:`worker.handoff.wait_for_room`).
     """
     robots = Robots(RedisCache(handoff.redis_client()))
     # Skip a finished job before it takes a turn; have the database connection and the HTTP
@@ -94,8 +105,9 @@ def fetch_stage(request: IngestRequest, hand_over: Callable[[IngestRequest], Non
         handoff.wait_for_room(PARSE_QUEUE, robots.settings.parse_backlog_max,
                               robots.settings.parse_backlog_wait)
     prepare(robots.settings)
+    chain = list(trail or [])  # a hop put back on its host's turn resumes the chain there
     try:
-        url = validate_url(request.url)
+        url = validate_url(chain[-1] if chain else request.url)
     except PermanentError as exc:
         return _failed_before_fetch(request, exc)
     if url:
@@ -109,20 +121,22 @@ def fetch_stage(request: IngestRequest, hand_over: Callable[[IngestRequest], Non
         except IngestError as exc:
             return _failed_before_fetch(request, exc)
         _wait_turn(url, robots, slot)
-    if not store.advance_job(request, "fetching", attempt=True):
+    if not store.advance_job(request, "fetching", attempt=not trail):
         return "skipped"
-    trail: list[str] = []
     try:
-        result = fetch_page(request.url, robots, trail)
+        result = fetch(request.url, robots.settings, trail=chain, before_hop=_hop_turns(robots))
         html, encoding = prepare_html(result.body, result.charset)
+    except Throttled as exc:  # a redirect hop's host: resume at that hop on its turn
+        exc.trail = list(chain)
+        raise
     except PermanentError as exc:
-        store.fail_job(request, exc, **_chain(request.url, trail))
+        store.fail_job(request, exc, **_chain(request.url, chain))
         log.warning("fetch failed", extra={"job_id": request.job_id, "url": request.url,
                                            "reason": exc.reason})
         return exc.reason
     except TransientError:
-        if trail:  # keep the chain for the record of the final failure
-            store.advance_job(request, "fetching", **_chain(request.url, trail))
+        if chain:  # keep the chain for the record of the final failure
+            store.advance_job(request, "fetching", **_chain(request.url, chain))
         raise
     handoff.put_page(request.job_id, handoff.FetchedPage(
         html=html, url=result.url, final_url=result.final_url, http_status=result.status,

@@ -70,13 +70,18 @@ return {'0', tostring(at - now), tostring(at)}
 
 
 class Throttled(Exception):  # noqa: N818 - a signal, not an error
-    """Not now: come back after ``delay`` seconds, bringing ``slot`` (None: no reservation)."""
+    """Not now: come back after ``delay`` seconds, bringing ``slot`` (None: no reservation).
+
+    ``trail`` is the redirect chain followed so far when a redirect hop was throttled (the
+    fetch resumes at its last URL), else empty.
+    """
 
     def __init__(self, host: str, delay: float, slot: float | None) -> None:
         super().__init__(f"{host}: throttled for {delay:.2f}s")
         self.host = host
         self.delay = delay
         self.slot = slot
+        self.trail: list[str] = []
 
 
 @lru_cache(maxsize=16)

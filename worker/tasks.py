@@ -160,12 +160,12 @@ def _hand_over(request: IngestRequest) -> None:
     time_limit=_settings.fetch_total_timeout + _settings.parse_backlog_wait + 60,
 )
 def fetch_task(self: Task, raw_request: dict[str, Any], slot: float | None = None,
-               throttles: int = 0) -> str:
+               throttles: int = 0, trail: list[str] | None = None) -> str:
     request = _request(raw_request)
     if _poisoned(self, request, throttles):
         return "poison_message"
     try:
-        return pipeline.fetch_stage(request, _hand_over, slot=slot)
+        return pipeline.fetch_stage(request, _hand_over, slot=slot, trail=trail)
     except Throttled as exc:
         _put_back(self, raw_request, exc, throttles + 1)
         return "throttled"
@@ -178,10 +178,14 @@ def fetch_task(self: Task, raw_request: dict[str, Any], slot: float | None = Non
 
 def _put_back(task: Task, raw_request: dict[str, Any], throttled: Throttled,
               throttles: int) -> None:
-    """Re-enqueue a throttled fetch as a fresh message (same retry count) with a countdown."""
+    """Re-enqueue a throttled fetch as a fresh message (same retry count) with a countdown;
+    one throttled at a redirect hop resumes there (``trail``)."""
+    kwargs: dict[str, Any] = {"slot": throttled.slot, "throttles": throttles}
+    if throttled.trail:
+        kwargs["trail"] = throttled.trail
     try:
         fetch_task.apply_async(
-            args=[raw_request], kwargs={"slot": throttled.slot, "throttles": throttles},
+            args=[raw_request], kwargs=kwargs,
             countdown=max(0.0, throttled.delay), queue=FETCH_QUEUE,
             retries=task.request.retries)
     except KombuOperationalError as exc:
