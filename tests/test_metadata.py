@@ -232,3 +232,14 @@ def test_logo_h1_is_the_site_name() -> None:
     meta = meta_of('<html><body><h1 class="post-title xyzblogtitle">Tomaten im Topf</h1>'
                    '</body></html>')
     assert values(meta, "title") == [("Tomaten im Topf", "html")]
+
+
+def test_further_bylines_only_beside_the_first() -> None:
+    meta = meta_of('<html><body><article><p class="meta"><span class="author">Ines Vogt</span>'
+                   ' und <span class="author">Tom Brink</span></p><p>Text</p></article>'
+                   '<aside><div class="box"><h3>Anderes Thema</h3><div><span class="author">'
+                   'Max Muster</span></div></div></aside></body></html>')
+    assert values(meta, "authors") == [("Ines Vogt", "byline"), ("Tom Brink", "byline"),
+                                       ("Ines Vogt", "author-class"),
+                                       ("Tom Brink", "author-class"),
+                                       ("Max Muster", "author-class")]

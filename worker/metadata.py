@@ -20,7 +20,8 @@ cleans it: :mod:`worker.normalise` does that. Sources, most trusted first:
 ``html``        ``<html lang>``, ``rel=canonical``, ``rel=author`` links, ``<h1>`` (an ``<h1>``
                 that links to the home page or is classed as the logo is the site's name).
 ``byline``      visible byline markup (``class="author"``, ``byline``, ``posted-by``, ...
-                outside comment sections), the first three short ones.
+                outside comment sections), the first three short ones: the first one and
+                those beside it (same parent or grandparent: co-authors).
 ``textline``    a short line of visible text that starts with a byline word and a name of
                 two to four capitalised words ("Von Anna Berger", "Posted on 2 May 2020 by
                 Jane Doe", "Text: Max Muster"), outside comments, footers, navigation and
@@ -645,6 +646,22 @@ def _kicker(h1: Any) -> str:
     return text
 
 
+def _near(first: Any, other: Any) -> bool:
+    """Whether ``other`` sits in the same block as ``first`` (their parents or grandparents
+    are the same element)."""
+    def up(el: Any, n: int) -> list[Any]:
+        out = []
+        for _ in range(n):
+            el = el.getparent()
+            if el is None:
+                break
+            out.append(el)
+        return out
+
+    mine = up(first, 2)
+    return any(a is b for a in mine for b in up(other, 2))
+
+
 # A link to the site's home page: "/", "https://example.org", an archived copy of either
 _HOME_LINK = re.compile(r"^(?:(?:https?:)?//[^/?#]+/?|/)(?:[?#].*)?$|"
                         r"^(?:https?://web\.archive\.org)?/web/\d+/https?://[^/?#]+/?$",
@@ -732,13 +749,15 @@ def extract_metadata(doc: Any) -> PageMetadata:
         text = el.text_content()
         if text and len(text) < 80:
             meta.add("authors", text, "html")
-    bylines = 0
+    bylines: list[Any] = []
     for el in root.xpath(_BYLINE_XPATH)[:20]:
         text = " ".join(el.text_content().split())
-        if 2 <= len(text) <= 80:
+        # further bylines count only beside the first one (co-authors), not elsewhere on
+        # the page (teasers of other articles, a sister site's link)
+        if 2 <= len(text) <= 80 and (not bylines or _near(bylines[0], el)):
             meta.add("authors", text, "byline")
-            bylines += 1
-            if bylines == 3:
+            bylines.append(el)
+            if len(bylines) == 3:
                 break
     _text_bylines(root, meta)
     found = 0
