@@ -113,3 +113,38 @@ def test_invalid_message_is_rejected_cleanly() -> None:
     with pytest.raises(PermanentError) as info:
         tasks.fetch_task({"v": 1, "url": 42})
     assert info.value.reason == "invalid_message"
+
+
+def test_a_throttled_redirect_hop_resumes_there(http_server: HTTPTestServer, handed_over, db,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hop to a host whose turn has not come is put back with the chain; the message that
+    comes back fetches the hop, not the submitted URL again, in the same attempt."""
+    import time
+
+    from tests.support import Response
+    from worker.ratelimit import RateLimiter, Throttled
+    from worker.settings import get_settings, reset_settings
+
+    monkeypatch.setenv("NEWS_INGEST_FETCH_ALLOW", "127.0.0.1/32,localhost")
+    monkeypatch.setenv("NEWS_INGEST_RATE_LIMITS", "127.0.0.1=10000,localhost=1")
+    reset_settings()
+    hop = f"http://localhost:{http_server.port}/tasks/landing"
+    http_server.add_page("/tasks/landing", PAGE)
+    http_server.add("/tasks/moved", Response(301, b"", {"Location": hop}))
+    put_back: list[Throttled] = []
+    monkeypatch.setattr(tasks, "_put_back", lambda task, raw, exc, n: put_back.append(exc))
+    RateLimiter(handoff.redis_client(), get_settings()).acquire("localhost", 1.0)  # taken
+    req = IngestRequest(url=http_server.url("/tasks/moved"))
+    raw = req.model_dump(mode="json")
+    outcome = tasks.fetch_task(raw)
+    for _ in range(5):  # the hop's robots.txt and the hop each wait for a turn
+        if outcome != "throttled":
+            break
+        assert put_back[-1].trail == [hop]
+        time.sleep(put_back[-1].delay)
+        outcome = tasks.fetch_task(raw, slot=put_back[-1].slot, throttles=len(put_back),
+                                   trail=put_back[-1].trail)
+    assert outcome == "fetched" and len(put_back) >= 2, put_back
+    job = _job(db, req.job_id)
+    assert (job.final_url, job.redirects, job.attempts) == (hop, [hop], 1)
+    assert handed_over == [req]

@@ -96,6 +96,17 @@ def fetch_stage(request: IngestRequest, hand_over: Callable[[IngestRequest], Non
     disallows costs no turn. Before its turn, it waits while the parse backlog is over its
     limit (see :func:`worker.handoff.wait_for_room`).
     """
+    chain = list(trail or [])  # fetch() adds each hop it follows
+    try:
+        return _fetch_stage(request, hand_over, slot, chain)
+    except Throttled as exc:  # put back at the last URL of the chain, on that host's turn
+        exc.trail = list(chain)
+        raise
+
+
+def _fetch_stage(request: IngestRequest, hand_over: Callable[[IngestRequest], None],
+                 slot: float | None, chain: list[str]) -> str:
+    resumed = bool(chain)  # a hop put back on its host's turn resumes the chain there
     robots = Robots(RedisCache(handoff.redis_client()))
     # Skip a finished job before it takes a turn; have the database connection and the HTTP
     # client ready, so that nothing slow stands between a granted turn and its request.
@@ -105,9 +116,8 @@ def fetch_stage(request: IngestRequest, hand_over: Callable[[IngestRequest], Non
         handoff.wait_for_room(PARSE_QUEUE, robots.settings.parse_backlog_max,
                               robots.settings.parse_backlog_wait)
     prepare(robots.settings)
-    chain = list(trail or [])  # a hop put back on its host's turn resumes the chain there
     try:
-        url = validate_url(chain[-1] if chain else request.url)
+        url = validate_url(chain[-1] if resumed else request.url)
     except PermanentError as exc:
         return _failed_before_fetch(request, exc)
     if url:
@@ -121,14 +131,11 @@ def fetch_stage(request: IngestRequest, hand_over: Callable[[IngestRequest], Non
         except IngestError as exc:
             return _failed_before_fetch(request, exc)
         _wait_turn(url, robots, slot)
-    if not store.advance_job(request, "fetching", attempt=not trail):
+    if not store.advance_job(request, "fetching", attempt=not resumed):
         return "skipped"
     try:
         result = fetch(request.url, robots.settings, trail=chain, before_hop=_hop_turns(robots))
         html, encoding = prepare_html(result.body, result.charset)
-    except Throttled as exc:  # a redirect hop's host: resume at that hop on its turn
-        exc.trail = list(chain)
-        raise
     except PermanentError as exc:
         store.fail_job(request, exc, **_chain(request.url, chain))
         log.warning("fetch failed", extra={"job_id": request.job_id, "url": request.url,
