@@ -343,3 +343,34 @@ def test_name_printed_twice() -> None:
     # shown, and again for screen readers
     assert clean_authors(["Olive Martin Olive Martin"])[0] == ["Olive Martin"]
     assert clean_authors(["Anna Anna"])[0] == ["Anna"]
+
+
+def test_shown_day_instead_of_a_moved_cms_date() -> None:
+    from datetime import date
+
+    from worker.metadata import Candidate
+    from worker.normalise import _shown_instead
+
+    class Shown:
+        def __init__(self, *days: date) -> None:
+            self.days = set(days)
+
+        def shows_day(self, day: date) -> bool:
+            return day in self.days
+
+    def parse(v: str) -> tuple[datetime, int | None]:
+        return datetime.fromisoformat(v).astimezone(UTC), 60
+
+    chosen = parse("2022-01-21T10:00:00+01:00")
+    cands = [Candidate("2022-01-21T10:00:00+01:00", "meta"),
+             Candidate("2022-01-27T08:00:00+01:00", "itemprop")]
+    # the page writes the other source's day, not the chosen one's
+    assert _shown_instead(chosen, "meta", cands, parse, Shown(date(2022, 1, 27))) == (
+        parse("2022-01-27T08:00:00+01:00"), "itemprop")
+    # the chosen day is written: kept
+    assert _shown_instead(chosen, "meta", cands, parse,
+                          Shown(date(2022, 1, 21), date(2022, 1, 27)))[1] == "meta"
+    # nothing written, or only a day years away (another item's date): kept
+    assert _shown_instead(chosen, "meta", cands, parse, Shown())[1] == "meta"
+    far = cands + [Candidate("2019-05-02T08:00:00+01:00", "time")]
+    assert _shown_instead(chosen, "meta", far[::2], parse, Shown(date(2019, 5, 2)))[1] == "meta"

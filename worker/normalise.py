@@ -23,7 +23,9 @@ published_at structured ranking (JSON-LD article to Twitter card); when those so
              on the day, the day most of them give (one vote per source, newspaper3k's date
              included; see :func:`_consensus`); a full date in the URL
              path wins when they differ by more than a day (the URL is fixed at first
-             publication; the CMS date moves on re-publication); then ``<time>`` and
+             publication; the CMS date moves on re-publication); when the chosen day is
+             written nowhere on the page but another source's day (within a year) is, that
+             one (:func:`_shown_instead`: a CMS date moved on by an update); then ``<time>`` and
              JSON-LD WebPage; then htmldate on the page (markup and text); then
              newspaper3k. A WebPage or htmldate day is kept only when the page's visible
              text writes that day (in
@@ -214,6 +216,7 @@ def _plausible_local(found: tuple[datetime, int | None] | None,
 
 DATE_CONSENSUS = True
 ZONE_DAY = True
+SHOWN_DAY_FIRST = True
 
 
 def _consensus(when: tuple[datetime, int | None], src: str | None, cands: list[Candidate],
@@ -243,6 +246,29 @@ def _consensus(when: tuple[datetime, int | None], src: str | None, cands: list[C
             if any(s != "newspaper3k" for _, s in votes[best_day]) else votes[best_day][0]
         return value, source
     return when, src
+
+
+def _shown_instead(when: tuple[datetime, int | None], src: str | None,
+                   cands: list[Candidate], parse: Any,
+                   shown: Any) -> tuple[tuple[datetime, int | None], str | None]:
+    """The first-ranked value whose day the page writes, when the chosen value's day is
+    written nowhere on the page and another source's day is: a CMS date that moved on with
+    an update or a re-publication, while the page still shows the publication day."""
+    day = _local_day(when)
+    if shown.shows_day(day):
+        return when, src
+    for cand in cands:
+        value = parse(cand.value)
+        # the same instant written in another zone is no other date (see local_offset)
+        if value is not None and abs(value[0] - when[0]) > _SAME_INSTANT and \
+                shown.shows_day(_local_day(value)) and \
+                abs((_local_day(value) - day).days) <= _SHOWN_INSTEAD_MAX_DAYS:
+            return value, cand.source
+    return when, src
+
+
+# A value further from the chosen one is another item's date (a teaser, a comment)
+_SHOWN_INSTEAD_MAX_DAYS = 366
 
 
 _SAME_INSTANT = timedelta(seconds=90)
@@ -899,6 +925,8 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
                                  abs((_local_day(when) - url_date.date()).days) > 1):
         when, src = (url_date, None), "url"
     shown = _VisibleText(page.doc)
+    if SHOWN_DAY_FIRST and when is not None and src != "url":
+        when, src = _shown_instead(when, src, meta.get("published"), _date, shown)
     if when is None:
         for cand in weak:
             found_local = _date(cand.value)
