@@ -925,7 +925,8 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
                                  abs((_local_day(when) - url_date.date()).days) > 1):
         when, src = (url_date, None), "url"
     shown = _VisibleText(page.doc)
-    if SHOWN_DAY_FIRST and when is not None and src != "url":
+    if SHOWN_DAY_FIRST and when is not None and src != "url" and (
+            url_date is None or url_date.date() != _local_day(when)):
         when, src = _shown_instead(when, src, meta.get("published"), _date, shown)
     if when is None:
         for cand in weak:
