@@ -517,7 +517,7 @@ _TEXT_BYLINE = re.compile(
     r"^\W*(?:.{0,40}?\d[^A-Za-zÀ-ž]*)?(?i:von|by|par|por|door|przez|"
     r"autor(?:in)?\s*:|author\s*:|auteur\s*:|texte?\s*:|geschrieben von|verfasst von\s*:?|"
     r"posted by|written by\s*:?|ein artikel von)\s+(?P<name>" + _NAME + r")\s*"
-    r"(?=$|[|,·•–—(]|\s-\s|\s(?i:am|on|le|el|den|vom|um|mit|with|\d))")
+    r"(?=$|[|,·•–—(/]|\s-\s|\s(?i:am|on|le|el|den|vom|um|mit|with|\d))")
 # After an unambiguous author label a single word (a user name) is a name too.
 _TEXT_BYLINE_LABELLED = re.compile(
     r"^\W*(?:.{0,40}?\d[^A-Za-zÀ-ž]*)?(?i:autor(?:in)?\s*:|author\s*:|auteur\s*:|"
