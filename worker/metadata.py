@@ -563,7 +563,8 @@ def _text_bylines(root: Any, meta: PageMetadata, limit: int = 3) -> None:
         if el is None or el in seen:
             continue
         seen.add(el)
-        text = " ".join(el.text_content().split())
+        # the texts of child elements are separate words ("Autor: Jane Doe" + "Quelle: X")
+        text = " ".join(" ".join(el.itertext()).split())
         if len(text) > 120:
             continue
         # <body>/<html> classes describe the page's layout ("one-sidebar"), not a region
