@@ -130,6 +130,8 @@ def test_clean_title_cuts_site_name() -> None:
     assert clean_title("Big story | Example News", keys) == "Big story"
     assert clean_title("Example News - Big story", keys) == "Big story"
     assert clean_title("Left - right: a story", keys) == "Left - right: a story"
+    # WordPress's "Site » Blog Archive » Title"
+    assert clean_title("Example News » Blog Archiv » Big story", keys) == "Big story"
 
 
 def test_clean_title_cuts_date_part() -> None:

@@ -12,7 +12,9 @@ Structured sources are ranked by :mod:`worker.metadata`: JSON-LD article object,
 ``og:*`` / ``article:*``, ``<meta name>`` (parsely, sailthru, ...), microdata ``itemprop``,
 Dublin Core, Twitter card, JSON-LD WebPage object, ``<time datetime>``, plain HTML.
 
-title        structured ranking, then newspaper3k; a " | Site name" suffix or prefix is cut
+title        structured ranking, then newspaper3k (when it took the site's name, a logo <h1>
+             that the <title> contains: the <title> itself); a " | Site name" suffix or
+             prefix (and WordPress's "Blog Archive" crumb) is cut
              when the cut part is the site's name or domain, a date/time part likewise; HTML
              entities decoded. Then the visible headline (first ``<h1>`` in ``<article>``/
              ``<main>``, else the only ``<h1>``; visually hidden parts left out, a kicker
@@ -452,12 +454,19 @@ def clean_title(title: str, site_keys: set[str]) -> str:
         cut = title.rfind(parts[-1])
         title = re.sub(r"[\s|\-–—:·»/]+$", "", title[:cut])
         parts = parts[:-1]
-    if len(parts) > 1 and (_is_site(parts[0], site_keys) or _is_date_part(parts[0])):
+    while len(parts) > 1 and (_is_site(parts[0], site_keys) or _is_date_part(parts[0]) or
+                              _BLOG_ARCHIVE.fullmatch(parts[0])):
         start = title.find(parts[0]) + len(parts[0])
         rest = re.sub(r"^[\s|\-–—:·»/]+", "", title[start:])
-        if rest:
-            title = rest
+        if not rest:
+            break
+        title = rest
+        parts = parts[1:]
     return title.strip()
+
+
+# WordPress's crumb between the site's name and the post's title
+_BLOG_ARCHIVE = re.compile(r"blog[ -]?archiv(?:e)?", re.IGNORECASE)
 
 
 def _words(text: str) -> str:
@@ -891,6 +900,13 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
     # title
     title_cands = meta.get("title") + [Candidate(_one_line(page.title), "newspaper3k")]
     title, src = _first_valid(title_cands, lambda v: clean_title(v, site_keys))
+    if src == "newspaper3k" and title and _squash(title) in site_keys:
+        # newspaper3k took the site's name (a logo <h1> that the <title> contains): the
+        # <title> without the site's name
+        raw = page.doc.findtext(".//title") if page.doc is not None else None
+        own = clean_title(raw or "", site_keys)
+        if own and _squash(own) not in site_keys:
+            title, src = own, "html:title"
     if meta.headline_h1:
         declared = [c.value for c in title_cands if c.source != "html"]
         h1 = clean_title(drop_kicker(meta.headline_h1, meta.headline_kicker, declared),
