@@ -136,6 +136,9 @@ def test_text_bylines() -> None:
     assert found("<p>Text: Ursula Eggers | 3. Mai 2021</p>") == ["Ursula Eggers"]
     # the name and the next label in separate elements are separate words
     assert found("<p>Von <a>Jana Roth</a><span>12.03.2021</span></p>") == ["Jana Roth"]
+    # the kind of piece before the byline word
+    assert found("<p>Ein Interview von Anna Berger</p>") == ["Anna Berger"]
+    assert found("<p>A column by Jane Doe</p>") == ["Jane Doe"]
     # an agency after a slash
     assert found("<div>Datum: 03.11.2021 Autor: Ole Brandt/SP-X</div>") == ["Ole Brandt"]
     # a sentence, a capitalised noun, a footer line: no byline

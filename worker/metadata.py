@@ -514,7 +514,12 @@ _CAP = rf"[{_UPPER}][\w'’.-]*"
 # two to four capitalised words (particles allowed): a person's name, not "Bauteilen"
 _NAME = rf"{_CAP}(?:\s+(?:von|van|de|del|der|da|di|dos|la|le|zu))?\s+{_CAP}(?:\s+{_CAP}){{0,2}}"
 _TEXT_BYLINE = re.compile(
-    r"^\W*(?:.{0,40}?\d[^A-Za-zÀ-ž]*)?(?i:von|by|par|por|door|przez|"
+    r"^\W*(?:.{0,40}?\d[^A-Za-zÀ-ž]*)?"
+    # "Eine Kolumne von", "Ein Interview von", "Text von", "A column by"
+    r"(?i:(?:(?:ein|eine|a|an|un|une)\s+)?(?:beitrag|gastbeitrag|artikel|kolumne|kommentar|"
+    r"interview|bericht|reportage|analyse|rezension|text|post|article|column|story|essay|"
+    r"analysis|review|opinion|chronique|tribune|published|publié)\s+)?"
+    r"(?i:von|by|par|por|door|przez|"
     r"autor(?:in)?\s*:|author\s*:|auteur\s*:|texte?\s*:|geschrieben von|verfasst von\s*:?|"
     r"posted by|written by\s*:?|ein artikel von)\s+(?P<name>" + _NAME + r")\s*"
     r"(?=$|[|,·•–—(/]|\s-\s|\s(?i:am|on|le|el|den|vom|um|mit|with|\d))")
