@@ -376,3 +376,22 @@ def test_shown_day_instead_of_a_moved_cms_date() -> None:
     assert _shown_instead(chosen, "meta", cands, parse, Shown())[1] == "meta"
     far = cands + [Candidate("2019-05-02T08:00:00+01:00", "time")]
     assert _shown_instead(chosen, "meta", far[::2], parse, Shown(date(2019, 5, 2)))[1] == "meta"
+
+
+def test_month_names_as_a_prefix_tree_match_as_the_plain_alternation() -> None:
+    import re
+
+    from worker import dates
+
+    plain = "|".join(sorted((re.escape(m) for m in dates._MONTHS), key=len, reverse=True))
+    texts = ["am 3. September 2021", "sept. 5, 2019 um 10:00", "Sep 5 2019", "5 sept 2019",
+             "12 de diciembre de 2020", "1er août 2020", "3 grudnia 2019 r.", "Dic 3, 2021",
+             "ago 7, 2018", "Augustus 12 2017", "2 DEZ 2020", "3 décembre 2021, 10h30",
+             "no month 2020", "Mayo 1, 2020", "15 października 2021"]
+    for template in (dates._DMY_WORDS, dates._MDY_WORDS):
+        tree = template.pattern
+        slow = re.compile(tree.replace(dates._MONTH_RE, plain), template.flags)
+        assert slow.pattern != tree
+        for text in texts:
+            assert [m.groups() for m in template.finditer(text)] == \
+                [m.groups() for m in slow.finditer(text)], text

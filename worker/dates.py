@@ -21,8 +21,10 @@ the reference time) and before 1990.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = ["parse_date", "parse_date_local", "offset_minutes", "plausible", "date_from_url",
@@ -52,7 +54,33 @@ for _num, _names in enumerate([
         _MONTHS.setdefault(_n, _num)
 
 MONTH_NAMES = frozenset(_MONTHS)
-_MONTH_RE = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
+
+
+def _alternation(words: Iterable[str]) -> str:
+    """A regex matching any of ``words``, written as a tree of shared prefixes ("ju(?:l(?:y|
+    i(?:o)?)?|n...)"): the same matches as the plain alternation with longer words first, as
+    only words that are prefixes of one another can match at one place and the tree tries the
+    longer one first, but about five times faster to search with (a plain alternation of 150
+    month names is tried word by word at every position of a page's text)."""
+    tree: dict[str, Any] = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def written(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + written(rest) for char, rest in sorted(node.items())
+                    if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+        return f"(?:{body})?" if "" in node else body
+
+    return written(tree)
+
+
+_MONTH_RE = _alternation(_MONTHS)
 _TIME = r"(?:[T\s,]+(?:um\s+|at\s+|à\s+|a las\s+)?(\d{1,2})[:h.](\d{2})(?::(\d{2}))?(?:\.\d+)?" \
         r"\s*(am|pm|a\.m\.|p\.m\.)?\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})?)?"
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME, re.IGNORECASE)
