@@ -55,3 +55,35 @@ def test_wait_for_room_gives_up_after_max_wait(redis_url: str) -> None:
     waited = handoff.wait_for_room(key, 5, max_wait=0.5, poll=0.1)
     assert 0.5 <= waited < 1.5 and time.monotonic() - started < 1.5
     client.delete(key)
+
+
+def test_every_fetch_thread_can_be_in_a_redis_call_at_once(redis_url: str,
+                                                           monkeypatch) -> None:
+    """150 threads block in Redis together (more than redis-py's default pool of 100): none
+    is refused with "Too many connections"."""
+    from worker.settings import reset_settings
+
+    monkeypatch.setenv("NEWS_INGEST_FETCH_CONCURRENCY", "150")
+    reset_settings()
+    monkeypatch.setattr(handoff, "_client", None)
+    errors: list[Exception] = []
+    started = threading.Barrier(151)
+
+    def wait_in_redis() -> None:
+        client = handoff.redis_client()
+        started.wait()
+        try:
+            client.blpop(["news-ingest:test:nothing"], timeout=1)
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=wait_in_redis) for _ in range(150)]
+    for thread in threads:
+        thread.start()
+    started.wait()
+    for thread in threads:
+        thread.join()
+    monkeypatch.setattr(handoff, "_client", None)
+    monkeypatch.delenv("NEWS_INGEST_FETCH_CONCURRENCY")
+    reset_settings()
+    assert errors == []

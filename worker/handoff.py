@@ -43,9 +43,18 @@ class FetchedPage:
     redirects: list[str] = field(default_factory=list)
 
 
+# Connections a process may open to Redis for this client: every fetch thread can be in a
+# Redis call at once (rate limit, robots.txt cache, page, back-pressure), plus the sweeper and
+# the watchdog. redis-py's default of 100 made a busy 300-thread fetch worker fail fetches with
+# "Too many connections" (retried as broker_unavailable).
+_SPARE_CONNECTIONS = 20
+
+
 def _connect(url: str) -> redis.Redis:
-    options: dict[str, Any] = {"socket_timeout": 10, "socket_connect_timeout": 5,
-                               "health_check_interval": 30, "retry_on_timeout": True}
+    options: dict[str, Any] = {
+        "socket_timeout": 10, "socket_connect_timeout": 5, "health_check_interval": 30,
+        "retry_on_timeout": True,
+        "max_connections": max(100, get_settings().fetch_concurrency + _SPARE_CONNECTIONS)}
     if not url.startswith("sentinel://"):
         return redis.Redis.from_url(url, **options)
     # Redis Sentinel, kombu's URL form: sentinel://[:password@]host:port[;sentinel://...][/db]
