@@ -353,14 +353,13 @@ def page_zone(host: str, locales: list[str]) -> tuple[str | None, bool]:
     if tld in COUNTRY_ZONES and (tld not in _VANITY_TLDS or len(parts) >= 3 and
                                  parts[-2] in ("com", "org", "net", "gov", "edu", "gob")):
         return COUNTRY_ZONES[tld], True
-    for locale in locales:
-        bits = re.split(r"[-_]", locale.strip().lower())
+    parsed = [re.split(r"[-_]", locale.strip().lower()) for locale in locales]
+    for bits in parsed:
         if len(bits) >= 2 and bits[1] in COUNTRY_ZONES:
             return COUNTRY_ZONES[bits[1]], False
-    for locale in locales:
-        lang = re.split(r"[-_]", locale.strip().lower(), maxsplit=1)[0]
-        if lang in LANGUAGE_ZONES:
-            return LANGUAGE_ZONES[lang], False
+    for bits in parsed:
+        if bits[0] in LANGUAGE_ZONES:
+            return LANGUAGE_ZONES[bits[0]], False
     return None, False
 
 
