@@ -20,8 +20,11 @@ app module is imported (:func:`install`).
   (``BLMOVE queue news-ingest:inflight:<queue>:<channel> RIGHT LEFT``), and removes it from
   there once it is in ``unacked``. A message still in an in-flight list a sweep later was lost
   in that window, and :func:`recover_inflight` (run by the sweeper) puts it back on its queue.
-  Channels consuming several queues at once (``celery worker`` without ``-Q``) keep kombu's
-  ``BRPOP``.
+  A channel consuming several queues (``celery worker`` without ``-Q``) alternates between a
+  script that moves the first waiting message of any of its queues (``LMOVE``, one round trip,
+  queues in kombu's rotating order) and, when none waits, a ``BLMOVE`` on one of them that
+  blocks for at most ``MULTI_QUEUE_BLOCK`` seconds (each time the next queue), so a message
+  on another queue of an idle worker waits at most that long.
 - **A Redis client per command.** kombu builds a new ``redis.Redis`` object (about 0.1 ms of
   CPU: its response-callback table) for every ack, publish and unacked record; here a channel
   keeps one per connection pool (clients are thread-safe; connections still come from the
@@ -42,7 +45,7 @@ from kombu.transport import redis as kombu_redis
 from kombu.utils.json import loads
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-__all__ = ["INFLIGHT_PREFIX", "PRIORITY_STEPS", "install", "recover_inflight"]
+__all__ = ["INFLIGHT_PREFIX", "MULTI_QUEUE_BLOCK", "PRIORITY_STEPS", "install", "recover_inflight"]
 
 log = logging.getLogger("news_ingest.broker")
 
@@ -50,6 +53,16 @@ INFLIGHT_PREFIX = "news-ingest:inflight:"
 # One list per queue: no priorities (the reliable fetch reads the queue's one list).
 PRIORITY_STEPS = [0]
 # Put a message back only if it is still the same in-flight list's entry (atomic).
+# A channel of several queues blocks on one queue at a time for at most this long (seconds).
+MULTI_QUEUE_BLOCK = 0.2
+# Move the first waiting message of the given queues (KEYS: queue, in-flight list, ...).
+_TAKE_ANY_SCRIPT = """
+for i = 1, #KEYS, 2 do
+  local item = redis.call('LMOVE', KEYS[i], KEYS[i + 1], 'RIGHT', 'LEFT')
+  if item then return {KEYS[i], item} end
+end
+return false
+"""
 _RESTORE_SCRIPT = """
 if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then
   redis.call('RPUSH', KEYS[2], ARGV[1])
@@ -92,12 +105,13 @@ def _conn_or_acquire(self: Any, client: Any = None) -> Iterator[Any]:
     yield cached[1]
 
 
-def _reliable_queue(channel: Any) -> str | None:
-    """The one queue a channel can consume with BLMOVE, or None to keep BRPOP."""
-    if (len(channel.active_queues) != 1 or list(channel.priority_steps) != PRIORITY_STEPS
-            or channel.global_keyprefix):
+def _reliable_queues(channel: Any) -> list[str] | None:
+    """The queues a channel consumes with LMOVE/BLMOVE (in kombu's rotating order, at least
+    one), or None to keep BRPOP (priority sub-lists or a key prefix: not handled here)."""
+    if list(channel.priority_steps) != PRIORITY_STEPS or channel.global_keyprefix:
         return None
-    return str(next(iter(channel.active_queues)))
+    queues = [str(q) for q in channel._queue_cycle.consume(len(channel.active_queues))]
+    return queues or None
 
 
 def _inflight_key(channel: Any, queue: str) -> str:
@@ -112,31 +126,56 @@ def _install_reliable_fetch() -> None:
     brpop_read = kombu_redis.Channel._brpop_read
 
     def _start(self: Any, timeout: Any = None) -> None:
-        queue = _reliable_queue(self)
-        self._news_ingest_queue = queue
-        if queue is None:
+        queues = _reliable_queues(self)
+        if queues is None:
+            self._news_ingest_pending = None
             brpop_start(self, timeout)
             return
         if timeout is None:
             timeout = self.brpop_timeout
-        self._in_poll = self.client.connection
+        connection = self.client.connection
+        if len(queues) == 1:
+            pending = ("BLMOVE", queues[0])
+            args: list[Any] = ["BLMOVE", queues[0], _inflight_key(self, queues[0]),
+                               "RIGHT", "LEFT", timeout or 0]
+        elif self.__dict__.get("_news_ingest_scan_next", True):
+            pending = ("EVAL", "")
+            keys = [key for q in queues for key in (q, _inflight_key(self, q))]
+            args = ["EVAL", _TAKE_ANY_SCRIPT, len(keys), *keys]
+        else:
+            turn = self.__dict__.get("_news_ingest_turn", 0)
+            self._news_ingest_turn = turn + 1
+            queue = queues[turn % len(queues)]
+            pending = ("BLMOVE", queue)
+            args = ["BLMOVE", queue, _inflight_key(self, queue), "RIGHT", "LEFT",
+                    min(timeout or MULTI_QUEUE_BLOCK, MULTI_QUEUE_BLOCK)]
+        self._news_ingest_pending = pending
+        self._in_poll = connection
         self._brpop_sent_at = monotonic()
-        self.client.connection.send_command(
-            "BLMOVE", queue, _inflight_key(self, queue), "RIGHT", "LEFT", timeout or 0)
+        connection.send_command(*args)
 
     def _read(self: Any, **options: Any) -> bool:
-        queue = self.__dict__.get("_news_ingest_queue")
-        if queue is None:
+        pending = self.__dict__.get("_news_ingest_pending")
+        if pending is None:
             return bool(brpop_read(self, **options))
-        inflight = _inflight_key(self, queue)
+        command, queue = pending
         try:
             try:
-                item = self.client.parse_response(self.client.connection, "BLMOVE", **options)
+                reply = self.client.parse_response(self.client.connection, command, **options)
             except self.connection_errors:
                 self.client.connection.disconnect()
                 raise
-            if item is None:
-                raise Empty()
+            if command == "EVAL":
+                # Nothing waiting anywhere: block on one queue next; after a message, scan.
+                self._news_ingest_scan_next = bool(reply)
+                if not reply:
+                    raise Empty()
+                queue, item = kombu_redis.bytes_to_str(reply[0]), reply[1]
+            else:
+                self._news_ingest_scan_next = True
+                if reply is None:
+                    raise Empty()
+                item = reply
             try:
                 message = loads(kombu_redis.bytes_to_str(item))
             except ValueError:
@@ -147,12 +186,12 @@ def _install_reliable_fetch() -> None:
                 self.connection._deliver(message, queue)
             # Recorded in `unacked` now (or undecodable): the in-flight copy goes.
             with self.conn_or_acquire() as client:
-                client.lrem(inflight, 1, item)
+                client.lrem(_inflight_key(self, queue), 1, item)
             if message is None:
                 raise Empty()
             return True
         finally:
-            self._news_ingest_queue = None
+            self._news_ingest_pending = None
             self._in_poll = None
             self._flush_brpop_reauth()
 
