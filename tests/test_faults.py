@@ -226,3 +226,54 @@ def test_supervisor_restarts_a_worker_that_died_unasked(stack, pages, tmp_path) 
         supervisor.send_signal(signal.SIGTERM)
         assert supervisor.wait(60) == 0  # told to stop: stops, no restart
     _assert_exactly_once(stack, job_ids, urls)
+
+
+# Stands in for a page that crashes the parser's process (a segfault in a C extension): loaded
+# by the worker processes of this test only (PYTHONPATH), it makes every parse pool process
+# that is given a page with the marker die on the spot, as SIGKILL would.
+CRASHING_PARSER = """
+import os, signal
+from celery.signals import worker_process_init
+
+MARKER = "<!-- news-ingest-test: crash the parser -->"
+
+
+@worker_process_init.connect
+def _arm(**_):
+    from worker import pipeline
+
+    extract = pipeline.extract_record
+
+    def crashing(html, *args, **kwargs):
+        if MARKER in html:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return extract(html, *args, **kwargs)
+
+    pipeline.extract_record = crashing
+"""
+
+
+def test_a_message_that_kills_its_worker_every_time_ends_as_poison(
+        stack, pages, tmp_path) -> None:
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(CRASHING_PARSER)
+    crasher = HTTPTestServer()
+    with crasher:
+        crasher.add_page("/crash", article_html(3000).replace(
+            "<body>", "<body><!-- news-ingest-test: crash the parser -->"))
+        urls = [crasher.url("/crash")] + [pages.url(f"/a/{i}") for i in range(20)]
+        workers = _workers(stack, tmp_path, PYTHONPATH=str(hook),
+                           NEWS_INGEST_MAX_DELIVERIES="3")
+        with workers:
+            job_ids = _enqueue(stack, urls)
+            _wait_until(lambda: sum(_counts(stack).values()) == len(urls) and
+                        set(_counts(stack)) <= {"stored", "failed"}, 180,
+                        "every job finished", stack)
+    crashed = stack.sql("SELECT status, reason, url FROM ingest_jobs WHERE id = :i",
+                        i=job_ids[0])
+    assert [(j.status, j.reason) for j in crashed] == [("failed", "poison_message")]
+    assert _counts(stack) == {"stored": 20, "failed": 1}
+    assert not stack.sql("SELECT id FROM articles WHERE url = :u", u=urls[0])
+    # The parse worker lost a process for each of the three deliveries and went on.
+    assert workers.log("parse").count("WorkerLostError") >= 3, workers.log("parse")[-3000:]
