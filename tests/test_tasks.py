@@ -107,6 +107,24 @@ def test_retry_policy_declared_on_tasks() -> None:
     assert {q.name for q in app.conf.task_queues} == {"fetch", "parse"}
 
 
+def test_visibility_timeout_is_above_the_longest_hold_and_a_lower_one_is_reported(
+        monkeypatch, caplog) -> None:
+    import logging
+
+    from worker import celery_app
+    from worker.settings import Settings
+
+    # A 600 s Retry-After countdown, then a fetch run to its hard limit: under the default.
+    assert 600 < tasks.longest_hold() < Settings().visibility_timeout
+    with caplog.at_level(logging.WARNING, logger="news_ingest.celery_app"):
+        celery_app._check_visibility_timeout()
+        assert not caplog.records
+        monkeypatch.setattr(celery_app, "get_settings", lambda: Settings(visibility_timeout=300))
+        celery_app._check_visibility_timeout()
+    assert "VISIBILITY_TIMEOUT" in caplog.records[0].getMessage()
+    assert caplog.records[0].longest_hold == tasks.longest_hold()
+
+
 def test_invalid_message_is_rejected_cleanly() -> None:
     from worker.errors import PermanentError
 

@@ -10,6 +10,7 @@ stored: every outcome is recorded in PostgreSQL (``ingest_jobs``).
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -32,6 +33,7 @@ __all__ = ["app", "FETCH_QUEUE", "PARSE_QUEUE", "QUEUES"]
 FETCH_QUEUE = "fetch"
 PARSE_QUEUE = "parse"
 QUEUES = (FETCH_QUEUE, PARSE_QUEUE)
+log = logging.getLogger("news_ingest.celery_app")
 
 
 class _LazyConfig(Mapping[str, Any]):
@@ -159,6 +161,20 @@ def _start_watchdog(sender: Any = None, **_: Any) -> None:
         from worker.watchdog import start_watchdog
 
         start_watchdog(queues, concurrency)
+
+
+@worker_init.connect
+def _check_visibility_timeout(sender: Any = None, **_: Any) -> None:
+    """Warn when a message may be held longer than the visibility timeout (it would then run
+    twice: harmless to the data, since every write is idempotent, but wasted work)."""
+    from worker.tasks import longest_hold
+
+    held, timeout = longest_hold(), get_settings().visibility_timeout
+    if timeout <= held:
+        log.warning(
+            "NEWS_INGEST_VISIBILITY_TIMEOUT is below the longest a worker may hold a message: "
+            "such tasks are delivered twice", extra={"visibility_timeout": timeout,
+                                                     "longest_hold": held})
 
 
 @worker_init.connect

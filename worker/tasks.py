@@ -32,7 +32,7 @@ from worker.ratelimit import Throttled
 from worker.settings import get_settings
 from worker.urls import MAX_URL_LENGTH
 
-__all__ = ["fetch_task", "parse_task"]
+__all__ = ["fetch_task", "longest_hold", "parse_task"]
 
 log = logging.getLogger("news_ingest.tasks")
 _settings = get_settings()
@@ -42,6 +42,10 @@ RECORD_FAILURE_RETRY_S = 60
 # Parse-stage errors are transient only when a server is down: retry for a long while
 # (backoff capped at 120 s, about 10 minutes in all on average, with jitter).
 PARSE_MAX_RETRIES = 12
+PARSE_BACKOFF_MAX_S = 120
+FETCH_BACKOFF_MAX_S = 300
+# A server's Retry-After is followed up to this long (longer ones: the usual backoff).
+RETRY_AFTER_CAP_S = 600
 
 
 class IngestTask(Task):  # type: ignore[misc]
@@ -153,7 +157,7 @@ def _hand_over(request: IngestRequest) -> None:
     reject_on_worker_lost=True,
     autoretry_for=(TransientError,),
     retry_backoff=2,
-    retry_backoff_max=300,
+    retry_backoff_max=FETCH_BACKOFF_MAX_S,
     retry_jitter=True,
     max_retries=_settings.fetch_max_retries,
     soft_time_limit=_settings.fetch_total_timeout + _settings.parse_backlog_wait + 30,
@@ -171,7 +175,7 @@ def fetch_task(self: Task, raw_request: dict[str, Any], slot: float | None = Non
         return "throttled"
     except TransientError as exc:
         if exc.retry_after is not None and self.request.retries < self.max_retries:
-            raise self.retry(exc=exc, countdown=min(exc.retry_after, 600),
+            raise self.retry(exc=exc, countdown=min(exc.retry_after, RETRY_AFTER_CAP_S),
                              kwargs={"slot": None, "throttles": throttles}) from exc
         raise
 
@@ -202,7 +206,7 @@ def _put_back(task: Task, raw_request: dict[str, Any], throttled: Throttled,
     reject_on_worker_lost=True,
     autoretry_for=(TransientError,),
     retry_backoff=2,
-    retry_backoff_max=120,
+    retry_backoff_max=PARSE_BACKOFF_MAX_S,
     retry_jitter=True,
     max_retries=PARSE_MAX_RETRIES,
     soft_time_limit=_settings.parse_soft_time_limit,
@@ -221,3 +225,13 @@ def parse_task(self: Task, raw_request: dict[str, Any]) -> str:
         handoff.delete_page(request.job_id)
         log.warning("parse timed out", extra={"job_id": request.job_id, "exc": str(exc)})
         return error.reason
+
+
+def longest_hold() -> float:
+    """The longest a worker may keep a message unacknowledged: the longest countdown it holds
+    a retried or throttled task for (Celery keeps those messages until they are due), then
+    the longest hard time limit of a run. The visibility timeout must be above it, or Redis
+    hands the message to a second worker meanwhile."""
+    countdown = max(FETCH_BACKOFF_MAX_S, PARSE_BACKOFF_MAX_S, RETRY_AFTER_CAP_S,
+                    _settings.rate_limit_max_wait)
+    return float(countdown + max(fetch_task.time_limit, parse_task.time_limit))
