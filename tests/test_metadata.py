@@ -250,3 +250,24 @@ def test_further_bylines_only_beside_the_first() -> None:
                                        ("Ines Vogt", "author-class"),
                                        ("Tom Brink", "author-class"),
                                        ("Max Muster", "author-class")]
+
+
+def test_author_profile_links() -> None:
+    def found(body: str, cls: str = "") -> list[str]:
+        meta = meta_of(f'<html><body class="{cls}">{body}</body></html>')
+        return [c.value for c in meta.get("authors") if c.source == "author-link"]
+
+    # a link to the author's profile page whose text is a name; co-authors beside it
+    assert found('<p><a href="/author/ines-vogt/">Ines Vogt</a> und '
+                 '<a href="/author/tom-brink/">Tom Brink</a></p>') == ["Ines Vogt", "Tom Brink"]
+    assert found('<div class="meta"><a href="https://x.example/autoren/ines-vogt">Ines Vogt'
+                 '</a>, 3. Mai 2021</div>', cls="navbar-fixed-top") == ["Ines Vogt"]
+    # not a profile page, not a name, a menu of columnists, a teaser elsewhere
+    assert found('<a href="/author/">Ines Vogt</a><a href="/author/ines-vogt/">Alle Artikel ansehen'
+                 '</a>') == []
+    assert found('<nav><a href="/autor/ines-vogt">Ines Vogt</a></nav>') == []
+    assert found('<ul class="dropdown-menu"><li><a href="/autor/ines-vogt">Ines Vogt</a></li>'
+                 '</ul>') == []
+    assert found('<article><div class="m"><a href="/staff/ines-vogt/">Ines Vogt</a></div>'
+                 '</article><aside><div><div><a href="/staff/max-muster/">Max Muster</a></div>'
+                 '</div></aside>') == ["Ines Vogt"]

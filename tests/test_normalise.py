@@ -82,6 +82,7 @@ def test_date_from_url() -> None:
     (["Emily Burack", "TOI Staff"], ["Emily Burack"]),
     (["Updated 14.05.2024 10:00"], []),
     (["View all posts by Jane Doe"], ["Jane Doe"]),
+    (["Mehr von Jane Doe", "More from Jane Doe"], ["Jane Doe"]),
     (["Jane Doe", "JANE DOE"], ["Jane Doe"]),
     (["https://www.facebook.com/jane"], []),
     (["Perry Bacon Jr."], ["Perry Bacon Jr."]),

@@ -30,6 +30,10 @@ cleans it: :mod:`worker.normalise` does that. Sources, most trusted first:
                 ("header-info__author-link", "entry-meta-author", "field-contributor") and
                 whose whole text is one or more names of two to four capitalised words,
                 outside comments, related-article teasers and sliders; the first three.
+``author-link``  the text of a link to an author's profile page ("/author/jane-doe/",
+                "/autoren/max-muster", "/staff/...") when it is a name of two to four
+                capitalised words, outside menus, footers, comments, teasers, sliders and
+                photo credits: the first one and those beside it (co-authors), at most three.
 
 Every value is a :class:`Candidate` ``(value, source)``; a field's candidates keep that
 order, so the first one is the most trusted.
@@ -153,7 +157,7 @@ _META_MAP: dict[str, tuple[str, str]] = {
 # sidebars, <meta> tags only describe the page itself.
 _SOURCE_RANK = {"jsonld": 0, "article": 1, "og": 1, "meta": 2, "itemprop": 3, "dc": 4,
                 "twitter": 5, "jsonld:page": 6, "time": 7, "html": 8, "byline": 9,
-                "textline": 10, "author-class": 11}
+                "textline": 10, "author-class": 11, "author-link": 12}
 # a photo's credit line, not the article's byline
 _NOT_IN_PHOTO = ("[not(ancestor::figure or ancestor::figcaption or ancestor::*[contains(@class, "
                  "'photo') or contains(@class, 'caption') or contains(@class, 'credit')])]")
@@ -177,6 +181,15 @@ _AUTHOR_CLASS_XPATH = (
     "[not(ancestor::*[contains(@class, 'comment') or contains(@id, 'comment') or "
     "contains(@class, 'related') or contains(@class, 'teaser') or contains(@class, 'slide')"
     "])]" + _NOT_IN_PHOTO)
+# A link to an author's profile page ("/author/jane-doe/", "/autoren/max-muster",
+# "/staff/jane-doe"): WordPress and most CMSs link the byline name there.
+_AUTHOR_PATH = re.compile(r"/(?:authors?|autor(?:en|in|innen)?|auteurs?|autore|staff|"
+                          r"reporters?|journalist(?:en|s)?)/[^/?#]+/?(?:[?#]|$)", re.IGNORECASE)
+# ... but not in a menu of the site's columnists, a footer's staff list, comments, teasers
+# of other articles, sliders or a photo's credit
+_OFF_PROFILE_TAGS = frozenset({"nav", "footer", "figure", "figcaption"})
+_OFF_PROFILE = re.compile(r"menu|nav|footer|comment|related|teaser|slide|photo|caption|credit",
+                          re.IGNORECASE)
 _WRITTEN_BY = re.compile(
     r"^(written by|author|autor(?:in)?|geschrieben von|verfasst von|von|écrit par|"
     r"escrito por|scritto da|door|napisane przez|autor(?:a)?)\s*:?$", re.IGNORECASE)
@@ -585,6 +598,40 @@ def _text_bylines(root: Any, meta: PageMetadata, limit: int = 3) -> None:
                 return
 
 
+# --------------------------------------------------------------------------- author links
+def _in_article(el: Any) -> bool:
+    """Whether no ancestor of ``el`` below <body> is a menu, footer, comment section,
+    teaser, slider or photo credit (classes of <body> describe the page's layout)."""
+    for a in el.iterancestors():
+        if a.tag in ("body", "html"):
+            return True
+        if a.tag in _OFF_PROFILE_TAGS or \
+                _OFF_PROFILE.search(f"{a.get('class') or ''} {a.get('id') or ''}"):
+            return False
+    return True
+
+
+def _links(root: Any, meta: PageMetadata) -> None:
+    """``rel=author`` links (source "html") and the names of links to an author's profile
+    page (source "author-link": the first such link and those beside it), in one pass."""
+    rel_found = 0
+    profiles: list[Any] = []
+    for el in root.iter("a"):
+        rel = el.get("rel")
+        if rel and rel_found < 5 and "author" in rel.split():
+            rel_found += 1
+            text = el.text_content()
+            if text and len(text) < 80:
+                meta.add("authors", text, "html")
+        href = el.get("href")
+        if href and len(profiles) < 3 and _AUTHOR_PATH.search(href):
+            text = " ".join(el.text_content().split())
+            if 2 <= len(text) <= 60 and _FULL_NAME.fullmatch(text) and \
+                    (not profiles or _near(profiles[0], el)) and _in_article(el):
+                meta.add("authors", text, "author-link")
+                profiles.append(el)
+
+
 # --------------------------------------------------------------------------- headline
 # Classes that hide an element from sighted readers (text kept for screen readers only).
 _HIDDEN_CLASS = re.compile(r"element-invisible|visually-?hidden|sr-only|screen-reader",
@@ -750,11 +797,7 @@ def extract_metadata(doc: Any) -> PageMetadata:
     for el in times[:1]:
         meta.add("published", str(el.get("datetime")), "time")
 
-    for el in root.xpath("//a[@rel='author' or contains(concat(' ', @rel, ' '), ' author ')]"
-                         )[:5]:
-        text = el.text_content()
-        if text and len(text) < 80:
-            meta.add("authors", text, "html")
+    _links(root, meta)
     bylines: list[Any] = []
     for el in root.xpath(_BYLINE_XPATH)[:20]:
         text = " ".join(el.text_content().split())

@@ -51,14 +51,15 @@ authors      the first source that yields at least one clean name (all its names
              visible byline markup (``class="author"``, ``byline`` ...), a visible text line
              "Von/By/Text: First Last" (:mod:`worker.metadata`, ``textline``), then any
              element whose class has "author" in it and whose text is a name
-             (``author-class``); newspaper3k's
-             guesses are not used (:data:`NEWSPAPER_AUTHORS`). Names from every source must
-             be shown on the page (the ``<meta name=author>`` is often the web agency or site
-             owner, a hidden JSON-LD author the CMS account); microdata authors of reviews
-             and comments are ignored. Cleaned the same
-             way: "By"/"Von"/"Par" prefixes, e-mail addresses, URLs, handles, dates, job
-             titles, "Staff"-like words and the site's own name are removed; "A and B",
-             "A, B", "A & B", "A und B" are split; duplicates (case-insensitive) dropped.
+             (``author-class``), then the name of a link to an author's profile page
+             ("/author/jane-doe/", ``author-link``); newspaper3k's guesses are not used
+             (:data:`NEWSPAPER_AUTHORS`). Names from every source must be shown on the page
+             (the ``<meta name=author>`` is often the web agency or site owner, a hidden
+             JSON-LD author the CMS account); microdata authors of reviews and comments are
+             ignored. Cleaned the same way: "By"/"Von"/"Par" prefixes, e-mail addresses,
+             URLs, handles, dates, job titles, "Staff"-like words and the site's own name
+             are removed; "A and B", "A, B", "A & B", "A und B" are split; duplicates
+             (case-insensitive) dropped.
              A personal site's owner is the exception to "the site's own name is no author":
              when no source gives another name, a name that is the site's name is kept when
              an article source (JSON-LD, ``article:author``, ``rel=author``, byline markup or
@@ -137,7 +138,7 @@ HTMLDATE_FALLBACK: bool | None = True
 # Sources that pick up every byline-looking node (comment sections, teaser lists): more names
 # than this from one of them is taken as noise, not as the article's authors.
 _LOOSE_AUTHOR_SOURCES = frozenset({"html", "byline", "textline", "author-class",
-                                   "newspaper3k"})
+                                   "author-link", "newspaper3k"})
 _MAX_LOOSE_AUTHORS = 4
 # newspaper3k's author guesses as the last author source. Off: on web-eval (metadata only)
 # they were right on 6 pages, wrong on 18 and a false fill on 11 of 313 author-less pages.
@@ -533,9 +534,11 @@ _BY_PREFIX = re.compile(
 _POSTS_BY = re.compile(
     r"^.*?\b(?:posts|articles|beiträge|artikel|stories|articles|artículos|articoli|wpisy)\s+"
     r"(?:by|von|de|di|par|por|od)\s+", re.IGNORECASE)
-# "Jane Doe All articles", "Show all articles of Jane Doe": profile-link wording around a name
+# "Jane Doe All articles", "Show all articles of Jane Doe", "Mehr von Jane Doe": profile-link
+# wording around a name
 _PROFILE_WORDS = re.compile(
     r"^(?:show|view|see)\s+all\s+(?:articles|posts|stories)(?:\s+(?:of|by))?\s*|"
+    r"^(?:alles|mehr|more|plus)\s+(?:von|by|from|de)\s+|"
     r"\s+(?:alle\s+(?:artikel|beiträge)|all\s+(?:articles|posts|stories))$", re.IGNORECASE)
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _URLISH = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
@@ -661,7 +664,7 @@ _MEDIA_SUFFIXES = tuple(w for w in _MEDIA_WORDS if len(w) >= 5 and w not in ("ho
 # Sources that name the article's author as such (not <meta name=author>, microdata or
 # Dublin Core, which often name the site's owner on every page of a site)
 _OWNER_SOURCES = frozenset({"jsonld", "article", "html", "byline", "textline",
-                            "author-class"})
+                            "author-class", "author-link"})
 _TITLE_WORD = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-Ž][a-zà-öø-ÿā-ž'’-]+")
 
 
