@@ -141,6 +141,9 @@ def test_text_bylines() -> None:
     assert found("<p>A column by Jane Doe</p>") == ["Jane Doe"]
     # an agency after a slash
     assert found("<div>Datum: 03.11.2021 Autor: Ole Brandt/SP-X</div>") == ["Ole Brandt"]
+    # two particles in the name
+    assert found("<div>By&nbsp;<a>Marta de la Vega</a></div>") == ["Marta de la Vega"]
+    assert found("<p>Von Jan van der Berg</p>") == ["Jan van der Berg"]
     # a sentence, a capitalised noun, a footer line: no byline
     assert found("<p>Eine Reise von Berlin nach Hamburg</p>") == []
     assert found("<p>Von Bauteilen und Teilen</p>") == []

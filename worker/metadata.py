@@ -524,8 +524,10 @@ def _microdata(doc: Any, meta: PageMetadata) -> None:
 # "By Jane Doe | 3 May 2020", "Text: Max Muster", "Posted on 2 May by Jane Doe".
 _UPPER = "A-ZÀ-ÖØ-ÞĀ-ŽА-Я"
 _CAP = rf"[{_UPPER}][\w'’.-]*"
-# two to four capitalised words (particles allowed): a person's name, not "Bauteilen"
-_NAME = rf"{_CAP}(?:\s+(?:von|van|de|del|der|da|di|dos|la|le|zu))?\s+{_CAP}(?:\s+{_CAP}){{0,2}}"
+# two to four capitalised words, up to two particles ("de la", "van der"): a person's name,
+# not "Bauteilen"
+_NAME = (rf"{_CAP}(?:\s+(?:von|van|de|del|der|den|da|di|dos|du|la|le|las|los|zu)){{0,2}}"
+         rf"\s+{_CAP}(?:\s+{_CAP}){{0,2}}")
 _TEXT_BYLINE = re.compile(
     r"^\W*(?:.{0,40}?\d[^A-Za-zÀ-ž]*)?"
     # "Eine Kolumne von", "Ein Interview von", "Text von", "A column by"
