@@ -141,6 +141,9 @@ def test_text_bylines() -> None:
     assert found("<p>A column by Jane Doe</p>") == ["Jane Doe"]
     # an agency after a slash
     assert found("<div>Datum: 03.11.2021 Autor: Ole Brandt/SP-X</div>") == ["Ole Brandt"]
+    # a <br> ends a line: the label after the name is on the next one
+    assert found("<div><span>Datum:</span> 19.11.2021<br><span>Autor:</span> Lena Graf<br>"
+                 "<span>Quelle:</span> Kirchenbote</div>") == ["Lena Graf"]
     # two particles in the name
     assert found("<div>By&nbsp;<a>Marta de la Vega</a></div>") == ["Marta de la Vega"]
     assert found("<p>Von Jan van der Berg</p>") == ["Jan van der Berg"]

@@ -593,11 +593,36 @@ def _text_bylines(root: Any, meta: PageMetadata, limit: int = 3) -> None:
                for a in el.iterancestors()) or el.tag in _OFF_ARTICLE_TAGS:
             continue
         match = _TEXT_BYLINE.search(text) or _TEXT_BYLINE_LABELLED.search(text)
+        if match is None and el.find(".//br") is not None:
+            # "Datum: 19.11.2021<br>Autor: Jane Doe<br>Quelle: X": a <br> ends a line
+            for line in _br_lines(el):
+                match = _TEXT_BYLINE.search(line) or _TEXT_BYLINE_LABELLED.search(line)
+                if match:
+                    break
         if match:
             meta.add("authors", match.group("name"), "textline")
             found += 1
             if found == limit:
                 return
+
+
+def _br_lines(el: Any) -> list[str]:
+    """The text of ``el`` cut into lines at its ``<br>`` elements, each on one line."""
+    lines: list[list[str]] = [[]]
+
+    def walk(node: Any) -> None:
+        if node.tag == "br":
+            lines.append([])
+        elif node.text:
+            lines[-1].append(node.text)
+        for child in node:
+            if isinstance(child.tag, str):
+                walk(child)
+            if child.tail:
+                lines[-1].append(child.tail)
+
+    walk(el)
+    return [" ".join(" ".join(parts).split()) for parts in lines]
 
 
 # --------------------------------------------------------------------------- author links
