@@ -16,6 +16,17 @@ from worker.urls import domain_of, normalize_url, validate_url
     ("https://example.com/a?b=2&a=1", "https://example.com/a?b=2&a=1"),
     ("http://[::1]:8080/x?utm_medium=m", "http://[::1]:8080/x"),
     ("https://example.com./path", "https://example.com/path"),
+    # Escapes that change the meaning stay (upper-cased); unreserved ones are decoded.
+    ("https://example.com/a%2fb/%7e%41?q=%e4", "https://example.com/a%2Fb/~A?q=%E4"),
+    ("https://example.com/a?url=https://x.org/?y=1&r=a+b%20c",
+     "https://example.com/a?url=https://x.org/?y=1&r=a+b%20c"),
+    ("https://example.com/%zz/100%", "https://example.com/%25zz/100%25"),
+    ("https://example.com/a?flag&&x=&", "https://example.com/a?flag&x="),
+    # Session ids and more trackers (any case); `#!` routes are pages of their own.
+    ("https://example.com/a;jsessionid=0A1B?x=1&PHPSESSID=9", "https://example.com/a?x=1"),
+    ("https://example.com/a?CMP=share_btn_tw&xtor=RSS-3&_ga=2.1&wt_mc=rss",
+     "https://example.com/a"),
+    ("https://example.com/app#!/story/5", "https://example.com/app#!/story/5"),
 ])
 def test_normalize(url: str, expected: str) -> None:
     assert normalize_url(url) == expected
@@ -38,6 +49,12 @@ def test_invalid(url: str, fragment: str) -> None:
         validate_url(url)
     assert info.value.reason == "invalid_url"
     assert fragment in info.value.message
+
+
+def test_urls_that_differ_only_in_non_utf8_escapes_stay_apart() -> None:
+    """Latin-1 escapes on an old CMS name different articles: never one identity."""
+    assert (normalize_url("https://example.de/artikel.php?titel=M%FCnchen")
+            != normalize_url("https://example.de/artikel.php?titel=M%F6nchen"))
 
 
 def test_domain_of() -> None:

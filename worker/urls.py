@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+import string
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from worker.errors import PermanentError
 
@@ -16,11 +17,20 @@ _TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "ga_")
 _TRACKING_PARAMS = frozenset({
     "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "mc_cid", "mc_eid",
     "igshid", "_hsenc", "_hsmi", "mkt_tok", "ocid", "cmpid", "ncid", "sr_share", "smid",
-    "at_medium", "at_campaign", "ref_src", "__twitter_impression",
+    "at_medium", "at_campaign", "ref_src", "__twitter_impression", "_ga", "_gl", "xtor",
+    "wt_mc", "wt_zmc", "cmp", "jsessionid", "phpsessid",
 })
 _CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]")
-# Characters that are safe to leave unescaped in a path / query when re-quoting.
+# RFC 3986: unreserved characters are the same escaped or not; every other escape keeps its
+# meaning ("%2F" is not "/", "%E4" is a Latin-1 byte, not UTF-8), so it is only upper-cased.
+_UNRESERVED = frozenset(string.ascii_letters + string.digits + "-._~")
+_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+_STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# Characters left as they are in a path / query (everything else is percent-encoded as UTF-8).
 _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
+_QUERY_SAFE = _PATH_SAFE + "?"
+# A servlet session id in the path ("/a;jsessionid=0A1B?x=1").
+_PATH_SESSION = re.compile(r";jsessionid=[^/]*", re.IGNORECASE)
 
 
 def validate_url(url: str) -> str:
@@ -71,12 +81,33 @@ def _idna(host: str) -> str:
     )
 
 
+def _escapes(component: str, safe: str) -> str:
+    """``component`` with RFC 3986 percent-encoding normalisation and nothing else changed:
+    characters that must be escaped are (as UTF-8), escapes of unreserved characters are
+    decoded, all other escapes keep their byte and get upper-case hex digits."""
+    component = quote(_STRAY_PERCENT.sub("%25", component), safe=safe)
+
+    def fix(match: re.Match[str]) -> str:
+        char = chr(int(match.group(1), 16))
+        return char if char in _UNRESERVED else match.group(0).upper()
+
+    return _ESCAPE.sub(fix, component)
+
+
+def _is_tracking(pair: str) -> bool:
+    key = unquote(pair.split("=", 1)[0]).lower()
+    return key.startswith(_TRACKING_PREFIXES) or key in _TRACKING_PARAMS
+
+
 def normalize_url(url: str) -> str:
     """Canonical form used as article identity.
 
     Lower-cases scheme and host, converts IDN hosts to punycode, drops default ports,
-    fragments, tracking parameters (``utm_*``, ``fbclid``, ``gclid``, ...) and empty queries,
-    normalises percent-encoding, and sorts nothing else (parameter order can matter).
+    fragments (except ``#!`` routes of script-driven sites), tracking and session parameters
+    (``utm_*``, ``fbclid``, ``gclid``, ``;jsessionid=``, ...), empty parameters and empty
+    queries, and normalises percent-encoding the way RFC 3986 allows (it never decodes an
+    escape that could change the meaning: ``%2F``, ``%26``, non-UTF-8 bytes). Parameters keep
+    their order and their exact spelling (``+`` stays ``+``): servers may tell them apart.
     """
     parts = urlsplit(validate_url(url))
     scheme = parts.scheme.lower()
@@ -86,14 +117,11 @@ def normalize_url(url: str) -> str:
     host = _idna(host).rstrip(".")
     port = parts.port
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    path = quote(unquote(parts.path), safe=_PATH_SAFE) or "/"
-    query_pairs = [
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if not (k.lower().startswith(_TRACKING_PREFIXES) or k.lower() in _TRACKING_PARAMS)
-    ]
-    query = urlencode(query_pairs, doseq=True) if query_pairs else ""
-    return urlunsplit((scheme, netloc, path, query, ""))
+    path = _escapes(_PATH_SESSION.sub("", parts.path), _PATH_SAFE) or "/"
+    query = "&".join(_escapes(pair, _QUERY_SAFE) for pair in parts.query.split("&")
+                     if pair and not _is_tracking(pair))
+    fragment = _escapes(parts.fragment, _QUERY_SAFE) if parts.fragment.startswith("!") else ""
+    return urlunsplit((scheme, netloc, path, query, fragment))
 
 
 def domain_of(url: str) -> str:
