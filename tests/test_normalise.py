@@ -280,6 +280,8 @@ def test_days_in_text() -> None:
     days = days_in_text(text)
     assert {date(2023, 10, 31), date(2023, 11, 2), date(2021, 3, 5)} <= days
     assert {date(2020, 4, 3), date(2020, 3, 4)} <= days  # ambiguous: both
+    # dots separate day.month.year: one day only
+    assert days_in_text("erstellt am 05.03.2024") == {date(2024, 3, 5)}
     assert days_in_text("no dates, 1234 words") == set()
 
 

@@ -251,7 +251,7 @@ def days_in_text(text: str) -> set[date]:
     """Every calendar day written in ``text`` (numeric or with a month name, any order).
 
     For checking that a page shows a date, not for parsing one: an ambiguous ``03/04/2020``
-    yields both days.
+    yields both days; ``03.04.2020`` only 3 April (dotted dates are day first).
     """
     found: set[date | None] = set()
     for m in _ISO_DAY.finditer(text):
@@ -261,7 +261,9 @@ def days_in_text(text: str) -> set[date]:
     for m in _NUMERIC.finditer(text):
         a, b, year = int(m[1]), int(m[3]), int(m[4])
         found.add(_day(year, b, a))
-        found.add(_day(year, a, b))
+        # dots separate day.month.year; slashes and dashes are either order
+        if m[2] != ".":
+            found.add(_day(year, a, b))
     for m in _DMY_WORDS.finditer(text):
         found.add(_day(int(m[3]), _MONTHS[m[2].lower()], int(m[1])))
     for m in _MDY_WORDS.finditer(text):

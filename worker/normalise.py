@@ -27,7 +27,10 @@ published_at structured ranking (JSON-LD article to Twitter card); when those so
              path wins when they differ by more than a day (the URL is fixed at first
              publication; the CMS date moves on re-publication); when the chosen day is
              written nowhere on the page but another source's day (within a year) is, that
-             one (:func:`_shown_instead`: a CMS date moved on by an update); then ``<time>`` and
+             one (:func:`_shown_instead`: a CMS date moved on by an update); when the page
+             writes that value's other day/month reading and not its own, the other one
+             (:func:`_other_order`: "11/01/2023" of a month-first CMS on a German page whose
+             text writes "01.11.2023"; dotted dates are read day first); then ``<time>`` and
              JSON-LD WebPage; then htmldate on the page (markup and text); then
              newspaper3k. A WebPage or htmldate day is kept only when the page's visible
              text writes that day (in
@@ -220,6 +223,7 @@ def _plausible_local(found: tuple[datetime, int | None] | None,
 DATE_CONSENSUS = True
 ZONE_DAY = True
 SHOWN_DAY_FIRST = True
+DAY_ORDER_SHOWN = True
 
 
 def _consensus(when: tuple[datetime, int | None], src: str | None, cands: list[Candidate],
@@ -272,6 +276,25 @@ def _shown_instead(when: tuple[datetime, int | None], src: str | None,
 
 # A value further from the chosen one is another item's date (a teaser, a comment)
 _SHOWN_INSTEAD_MAX_DAYS = 366
+
+
+def _other_order(when: tuple[datetime, int | None], src: str | None,
+                 cands: list[Candidate], parse: Any, parse_other: Any,
+                 shown: Any) -> tuple[tuple[datetime, int | None], str | None]:
+    """The chosen value read in the other day/month order ("11/01/2023": 1 November, not 11
+    January), when the page writes that day and not the chosen one: a CMS's machine format
+    is often month/day whatever the page's language."""
+    day = _local_day(when)
+    if shown.shows_day(day):
+        return when, src
+    for cand in cands:
+        if cand.source != src or parse(cand.value) != when:
+            continue
+        other = parse_other(cand.value)
+        if other is not None and _local_day(other) != day and shown.shows_day(_local_day(other)):
+            return other, src
+        break
+    return when, src
 
 
 _SAME_INSTANT = timedelta(seconds=90)
@@ -946,6 +969,10 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
     if SHOWN_DAY_FIRST and when is not None and src != "url" and (
             url_date is None or url_date.date() != _local_day(when)):
         when, src = _shown_instead(when, src, meta.get("published"), _date, shown)
+        if DAY_ORDER_SHOWN:
+            when, src = _other_order(
+                when, src, meta.get("published"), _date,
+                lambda v: _plausible_local(parse_date_local(v, us_order=not us), now), shown)
     if when is None:
         for cand in weak:
             found_local = _date(cand.value)
