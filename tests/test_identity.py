@@ -20,6 +20,13 @@ BODY = " ".join(f"word{i}" for i in range(60))
     ("https://m.example.org/a", "https://www.example.org/a", "https://www.example.org/a"),
     ("https://news.example.org/a", "https://example.org/story/1", "https://example.org/story/1"),
     ("https://example.org/a", "https://example.org/", None),           # home page: distrust
+    ("https://example.org/news/2024/a", "https://example.org/news/", None),  # a section
+    ("https://example.org/news/a", "https://example.org/news", None),
+    ("https://example.org/story/amp/", "https://example.org/story/",   # its AMP version
+     "https://example.org/story/"),
+    ("https://example.org/story/print", "https://example.org/story", "https://example.org/story"),
+    ("https://example.org/story/", "https://example.org/story", "https://example.org/story"),
+    ("https://example.org/a?id=5", "https://example.org/a", "https://example.org/a"),
     ("https://example.org/a", "https://other.net/a", None),            # other site
     ("https://example.org/a", "not a url", None),
     ("https://example.org/a", None, None),

@@ -27,6 +27,10 @@ from worker.urls import domain_of, normalize_url, validate_url
     ("https://example.com/a?CMP=share_btn_tw&xtor=RSS-3&_ga=2.1&wt_mc=rss",
      "https://example.com/a"),
     ("https://example.com/app#!/story/5", "https://example.com/app#!/story/5"),
+    # Dot segments (RFC 3986 5.2.4), also escaped ones; a trailing "." is junk.
+    ("https://example.com/a/./b/../c/%2E", "https://example.com/a/c/"),
+    ("https://example.com/../a/..", "https://example.com/"),
+    ("https://example.com/news/18725/.", "https://example.com/news/18725/"),
 ])
 def test_normalize(url: str, expected: str) -> None:
     assert normalize_url(url) == expected

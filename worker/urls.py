@@ -31,6 +31,8 @@ _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 _QUERY_SAFE = _PATH_SAFE + "?"
 # A servlet session id in the path ("/a;jsessionid=0A1B?x=1").
 _PATH_SESSION = re.compile(r";jsessionid=[^/]*", re.IGNORECASE)
+# What may follow an article's own path in the URL of another version of it.
+_VERSION_SUFFIX = re.compile(r"(?:(?:amp|print)(?:\.html)?/?)?", re.IGNORECASE)
 
 
 def validate_url(url: str) -> str:
@@ -94,6 +96,23 @@ def _escapes(component: str, safe: str) -> str:
     return _ESCAPE.sub(fix, component)
 
 
+def _remove_dot_segments(path: str) -> str:
+    """RFC 3986 (5.2.4): "/a/./b/../c/." is "/a/c/"."""
+    if "." not in path:
+        return path
+    segments = path.split("/")
+    out: list[str] = []
+    for i, segment in enumerate(segments):
+        if segment in (".", ".."):
+            if segment == ".." and len(out) > 1:
+                out.pop()
+            if i == len(segments) - 1:
+                out.append("")
+            continue
+        out.append(segment)
+    return "/".join(out)
+
+
 def _is_tracking(pair: str) -> bool:
     key = unquote(pair.split("=", 1)[0]).lower()
     return key.startswith(_TRACKING_PREFIXES) or key in _TRACKING_PARAMS
@@ -103,7 +122,8 @@ def normalize_url(url: str) -> str:
     """Canonical form used as article identity.
 
     Lower-cases scheme and host, converts IDN hosts to punycode, drops default ports,
-    fragments (except ``#!`` routes of script-driven sites), tracking and session parameters
+    dot segments (``/a/./b/..``), fragments (except ``#!`` routes of script-driven sites),
+    tracking and session parameters
     (``utm_*``, ``fbclid``, ``gclid``, ``;jsessionid=``, ...), empty parameters and empty
     queries, and normalises percent-encoding the way RFC 3986 allows (it never decodes an
     escape that could change the meaning: ``%2F``, ``%26``, non-UTF-8 bytes). Parameters keep
@@ -117,7 +137,7 @@ def normalize_url(url: str) -> str:
     host = _idna(host).rstrip(".")
     port = parts.port
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    path = _escapes(_PATH_SESSION.sub("", parts.path), _PATH_SAFE) or "/"
+    path = _remove_dot_segments(_escapes(_PATH_SESSION.sub("", parts.path), _PATH_SAFE)) or "/"
     query = "&".join(_escapes(pair, _QUERY_SAFE) for pair in parts.query.split("&")
                      if pair and not _is_tracking(pair))
     fragment = _escapes(parts.fragment, _QUERY_SAFE) if parts.fragment.startswith("!") else ""
@@ -142,8 +162,11 @@ def trusted_canonical(page_url: str, canonical: str | None) -> str | None:
     """The page's canonical URL, normalised, when it can be trusted as the article identity.
 
     Trusted: a valid http(s) URL on the same site as the page (``www.``/``m.``/``amp.``
-    variants and subdomains count as the same site), and not the site's home page when the
-    page itself is not (a common misconfiguration that would merge every article into one).
+    variants and subdomains count as the same site), and not the site's home page or a
+    section above the page when the page itself is not (``/news/`` for ``/news/2024/story``:
+    a common misconfiguration that would merge every article of a site or section into one
+    row). The one folder a page may sit below its canonical URL in is an AMP or print
+    version of it (``/story/amp/``, ``/story/print``).
     """
     if not canonical:
         return None
@@ -157,9 +180,17 @@ def trusted_canonical(page_url: str, canonical: str | None) -> str | None:
     same_site = c_site == p_site or c_site.endswith("." + p_site) or p_site.endswith("." + c_site)
     if not same_site:
         return None
-    if c.path in ("", "/") and not c.query and p.path not in ("", "/"):
+    if not c.query and c.path != p.path and _is_section_of(c.path, p.path):
         return None
     return canon
+
+
+def _is_section_of(section: str, path: str) -> bool:
+    """Whether ``section`` is a folder above ``path`` (not its AMP or print version)."""
+    folder = section if section.endswith("/") else section + "/"
+    if not path.startswith(folder):
+        return False
+    return _VERSION_SUFFIX.fullmatch(path[len(folder):]) is None or section in ("", "/")
 
 
 def article_identity(page_url: str, canonical: str | None = None) -> str:
