@@ -220,6 +220,11 @@ def test_text_byline_under_a_page_layout_class() -> None:
                    '<p>Written by: Nora Lindqvist</p></article></body></html>')
     assert [c.value for c in meta.get("authors") if c.source == "textline"] == [
         "Nora Lindqvist"]
+    # a class saying the page has sidebars describes the layout, not a sidebar
+    meta = meta_of('<html><body><div class="main has-double-sidebar"><h5><em>Von Lea Kranz'
+                   '</em></h5></div><div class="sidebar"><p>Von Max Muster</p></div>'
+                   '</body></html>')
+    assert [c.value for c in meta.get("authors") if c.source == "textline"] == ["Lea Kranz"]
     # a slider of other articles is not the article's byline
     meta = meta_of('<html><body><div class="glide__slides"><p>Par Louis Perrin</p></div>'
                    '</body></html>')

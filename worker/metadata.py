@@ -556,9 +556,19 @@ _BYLINE_LABEL = re.compile(r"^\s*(?:von|by|par|por|door|przez|autor(?:in)?|autho
 # someone else's words.
 _OFF_ARTICLE = re.compile(r"comment|footer|sidebar|related|teaser|widget|nav|menu|embed|slide",
                           re.IGNORECASE)
+# ... but a class that says the page has sidebars ("has-double-sidebar", "no-sidebar",
+# "with-sidebar") describes the layout around the article, not a sidebar
+_LAYOUT_CLASS = re.compile(r"(?:^|[\s])(?:(?:has|with|without|no|one|two|three|double|both|"
+                           r"single)[-_])+sidebars?(?=$|\s)", re.IGNORECASE)
 _OFF_ARTICLE_TAGS = frozenset({"footer", "nav", "aside", "header-nav", "script", "style",
                                "noscript", "head", "title", "a", "option", "button",
                                "blockquote"})
+
+
+def _off_article(names: str) -> bool:
+    """Whether an element's class and id (``names``) mark a region off the article."""
+    return bool(_OFF_ARTICLE.search(names)) and \
+        bool(_OFF_ARTICLE.search(_LAYOUT_CLASS.sub(" ", names)))
 
 
 def _text_bylines(root: Any, meta: PageMetadata, limit: int = 3) -> None:
@@ -589,7 +599,7 @@ def _text_bylines(root: Any, meta: PageMetadata, limit: int = 3) -> None:
             continue
         # <body>/<html> classes describe the page's layout ("one-sidebar"), not a region
         if any(a.tag in _OFF_ARTICLE_TAGS or a.tag not in ("body", "html") and
-               _OFF_ARTICLE.search(f"{a.get('class') or ''} {a.get('id') or ''}")
+               _off_article(f"{a.get('class') or ''} {a.get('id') or ''}")
                for a in el.iterancestors()) or el.tag in _OFF_ARTICLE_TAGS:
             continue
         match = _TEXT_BYLINE.search(text) or _TEXT_BYLINE_LABELLED.search(text)
