@@ -95,7 +95,7 @@ class Settings(BaseSettings):
     sweep_after: float = Field(
         default=1800.0,
         description="An unfinished job whose row has not changed for this long has its message "
-        "sent again (keep it above the longest queue wait plus the visibility timeout).",
+        "sent again, once its queue has moved past it (keep it above the visibility timeout).",
     )
     stall_after: float = Field(
         default=120.0,

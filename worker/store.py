@@ -13,6 +13,7 @@ import functools
 import json
 import os
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
@@ -300,17 +301,26 @@ UPDATE ingest_jobs SET updated_at = now(),
 WHERE id IN (SELECT id FROM ingest_jobs
              WHERE status IN ('queued', 'fetching', 'parsing')
                AND updated_at < now() - make_interval(secs => :older_than)
+               AND updated_at < to_timestamp(CASE WHEN status = 'parsing' THEN :parse_before
+                                                  ELSE :fetch_before END)
              ORDER BY updated_at LIMIT :limit FOR UPDATE SKIP LOCKED)
 RETURNING id, url, source, meta, submitted_at, status
 """)
 
 
-def claim_stale_jobs(older_than: float, limit: int = 500) -> list[tuple[IngestRequest, str]]:
+def claim_stale_jobs(older_than: float, limit: int = 500, fetch_before: float | None = None,
+                     parse_before: float | None = None) -> list[tuple[IngestRequest, str]]:
     """Unfinished jobs untouched for ``older_than`` seconds, claimed (their ``updated_at`` is
-    bumped, so one sweeper at a time resends them): (request, status) pairs."""
+    bumped, so one sweeper at a time resends them): (request, status) pairs. Only jobs last
+    touched before ``fetch_before`` (queued, fetching) or ``parse_before`` (parsing), Unix
+    times, when given: later ones may still have their message waiting in the queue."""
+    now = time.time()
+    params = {"older_than": older_than, "limit": limit,
+              "fetch_before": now if fetch_before is None else fetch_before,
+              "parse_before": now if parse_before is None else parse_before}
     try:
         with get_engine().begin() as conn:
-            rows = conn.execute(_CLAIM_STALE, {"older_than": older_than, "limit": limit}).all()
+            rows = conn.execute(_CLAIM_STALE, params).all()
     except (OperationalError, DBAPIError) as exc:
         raise _translate(exc) from exc
     return [(IngestRequest(job_id=str(r.id), url=r.url, source=r.source,
