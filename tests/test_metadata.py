@@ -203,6 +203,8 @@ def test_author_class_markup() -> None:
     assert found('<li class="meta-author">Jonas Weil und Pia Roth</li>') == [
         "Jonas Weil und Pia Roth"]
     assert found('<span class="field-contributor">Claire Dumas</span>') == ["Claire Dumas"]
+    assert found('<h5 class="field--name-field-term-author">Claire Dumas</h5>') == [
+        "Claire Dumas"]
     # not a name: a slogan, a date line, a single word
     assert found('<p class="author-cta">Jetzt mitmachen!</p>') == []
     assert found('<span class="author-date">Lena Marquardt, 3. Mai 2021</span>') == []

@@ -26,7 +26,7 @@ cleans it: :mod:`worker.normalise` does that. Sources, most trusted first:
                 two to four capitalised words ("Von Anna Berger", "Posted on 2 May 2020 by
                 Jane Doe", "Text: Max Muster"), outside comments, footers, navigation and
                 sidebars; the first three.
-``author-class`` any element whose class has "author" (or "contributor") in it
+``author-class`` any element (also an <h4>-<h6>) whose class has "author" (or "contributor") in it
                 ("header-info__author-link", "entry-meta-author", "field-contributor") and
                 whose whole text is one or more names of two to four capitalised words,
                 outside comments, related-article teasers and sliders; the first three.
@@ -175,7 +175,8 @@ _BYLINE_XPATH = (
 # "entry-meta-author", "Tech-Author", "content__author"); ranked after the text bylines.
 _AUTHOR_CLASS_XPATH = (
     "//*[self::a or self::span or self::div or self::p or self::address or self::strong or "
-    "self::li or self::dd or self::b or self::em or self::small]"
+    "self::li or self::dd or self::b or self::em or self::small or self::h4 or self::h5 or "
+    "self::h6]"
     "[contains(translate(@class, 'AUTHOR', 'author'), 'author') or "
     "contains(@class, 'contributor')]"
     "[not(ancestor::*[contains(@class, 'comment') or contains(@id, 'comment') or "
