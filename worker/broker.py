@@ -52,7 +52,6 @@ log = logging.getLogger("news_ingest.broker")
 INFLIGHT_PREFIX = "news-ingest:inflight:"
 # One list per queue: no priorities (the reliable fetch reads the queue's one list).
 PRIORITY_STEPS = [0]
-# Put a message back only if it is still the same in-flight list's entry (atomic).
 # A channel of several queues blocks on one queue at a time for at most this long (seconds).
 MULTI_QUEUE_BLOCK = 0.2
 # Move the first waiting message of the given queues (KEYS: queue, in-flight list, ...).
@@ -63,6 +62,7 @@ for i = 1, #KEYS, 2 do
 end
 return false
 """
+# Put a message back only if it is still the same in-flight list's entry (atomic).
 _RESTORE_SCRIPT = """
 if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then
   redis.call('RPUSH', KEYS[2], ARGV[1])
