@@ -97,6 +97,13 @@ def test_rel_author_link() -> None:
     assert values(meta, "authors") == [("Jane Doe", "html")]
 
 
+def test_autor_class_is_byline_markup() -> None:
+    # "autor" (German, Spanish, Polish ...) as a class word, like "author"
+    meta = meta_of('<html><body><div class="autor"><h6>Lucía Ortega | Publicado hace 3 horas'
+                   '</h6></div></body></html>')
+    assert values(meta, "authors") == [("Lucía Ortega | Publicado hace 3 horas", "byline")]
+
+
 def test_empty_page() -> None:
     meta = extract_metadata(None)
     assert meta.first("title") is None

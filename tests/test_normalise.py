@@ -83,6 +83,8 @@ def test_date_from_url() -> None:
     (["Updated 14.05.2024 10:00"], []),
     (["View all posts by Jane Doe"], ["Jane Doe"]),
     (["Mehr von Jane Doe", "More from Jane Doe"], ["Jane Doe"]),
+    # a sentence split at its "and" is no list of names
+    (["#Krótko o przepisach prawa w Nowej Zelandii i Polsce"], []),
     (["Jane Doe", "JANE DOE"], ["Jane Doe"]),
     (["https://www.facebook.com/jane"], []),
     (["Perry Bacon Jr."], ["Perry Bacon Jr."]),

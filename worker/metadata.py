@@ -19,7 +19,7 @@ cleans it: :mod:`worker.normalise` does that. Sources, most trusted first:
                 the article.
 ``html``        ``<html lang>``, ``rel=canonical``, ``rel=author`` links, ``<h1>`` (an ``<h1>``
                 that links to the home page or is classed as the logo is the site's name).
-``byline``      visible byline markup (``class="author"``, ``byline``, ``posted-by``, ...
+``byline``      visible byline markup (``class="author"``, ``autor``, ``byline``, ``posted-by``, ...
                 outside comment sections), the first three short ones: the first one and
                 those beside it (same parent or grandparent: co-authors).
 ``textline``    a short line of visible text that starts with a byline word and a name of
@@ -165,6 +165,7 @@ _NOT_IN_PHOTO = ("[not(ancestor::figure or ancestor::figcaption or ancestor::*[c
 _BYLINE_XPATH = (
     "//*[self::a or self::span or self::div or self::p or self::address or self::strong]"
     "[contains(concat(' ', normalize-space(@class), ' '), ' author ') or "
+    "contains(concat(' ', normalize-space(@class), ' '), ' autor ') or "
     "contains(@class, 'author-name') or contains(@class, 'authorName') or "
     "contains(@class, 'byline') or contains(@class, 'posted-by') or "
     "contains(@class, 'submitted-by') or contains(@class, 'entry-author') or "

@@ -721,7 +721,11 @@ def clean_authors(values: list[str], site_keys: set[str] | None = None) -> tuple
             continue
         if _DESK_START.match(raw) or raw.casefold() in _AGENCIES:
             continue
-        for part in _SPLIT_NAMES.split(raw):
+        parts = _SPLIT_NAMES.split(raw)
+        # a sentence split at its "and" is no list of names ("... w Nowej Zelandii i Polsce")
+        if len(parts) > 1 and any(len(part.split()) > 6 for part in parts):
+            continue
+        for part in parts:
             name, is_site = _clean_name(part, keys)
             if name:
                 names.append(name)
