@@ -234,6 +234,9 @@ def test_text_byline_under_a_page_layout_class() -> None:
                    '</em></h5></div><div class="sidebar"><p>Von Max Muster</p></div>'
                    '</body></html>')
     assert [c.value for c in meta.get("authors") if c.source == "textline"] == ["Lea Kranz"]
+    meta = meta_of('<html><body><section class="gallery--wrapper__with-sidebar"><div>'
+                   'Posted on May 3, 2021 by Lea Kranz</div></section></body></html>')
+    assert [c.value for c in meta.get("authors") if c.source == "textline"] == ["Lea Kranz"]
     # a slider of other articles is not the article's byline
     meta = meta_of('<html><body><div class="glide__slides"><p>Par Louis Perrin</p></div>'
                    '</body></html>')

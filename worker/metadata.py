@@ -559,8 +559,9 @@ _BYLINE_LABEL = re.compile(r"^\s*(?:von|by|par|por|door|przez|autor(?:in)?|autho
 _OFF_ARTICLE = re.compile(r"comment|footer|sidebar|related|teaser|widget|nav|menu|embed|slide",
                           re.IGNORECASE)
 # ... but a class that says the page has sidebars ("has-double-sidebar", "no-sidebar",
-# "with-sidebar") describes the layout around the article, not a sidebar
-_LAYOUT_CLASS = re.compile(r"(?:^|[\s])(?:(?:has|with|without|no|one|two|three|double|both|"
+# "with-sidebar", "wrapper__with-sidebar") describes the layout around the article, not a
+# sidebar
+_LAYOUT_CLASS = re.compile(r"(?:^|[\s_-])(?:(?:has|with|without|no|one|two|three|double|both|"
                            r"single)[-_])+sidebars?(?=$|\s)", re.IGNORECASE)
 _OFF_ARTICLE_TAGS = frozenset({"footer", "nav", "aside", "header-nav", "script", "style",
                                "noscript", "head", "title", "a", "option", "button",
