@@ -151,6 +151,9 @@ def test_text_bylines() -> None:
     # a <br> ends a line: the label after the name is on the next one
     assert found("<div><span>Datum:</span> 19.11.2021<br><span>Autor:</span> Lena Graf<br>"
                  "<span>Quelle:</span> Kirchenbote</div>") == ["Lena Graf"]
+    # a kicker and a separator before the byline word, the word alone in its element
+    assert found('<div><span>Trending</span> <span class="screen-reader-text">| By </span> '
+                 '<span>Lea Kranz</span> | <time>May 3, 2021</time></div>') == ["Lea Kranz"]
     # two particles in the name
     assert found("<div>By&nbsp;<a>Marta de la Vega</a></div>") == ["Marta de la Vega"]
     assert found("<p>Von Jan van der Berg</p>") == ["Jan van der Berg"]

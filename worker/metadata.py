@@ -531,7 +531,8 @@ _CAP = rf"[{_UPPER}][\w'’.-]*"
 _NAME = (rf"{_CAP}(?:\s+(?:von|van|de|del|der|den|da|di|dos|du|la|le|las|los|zu)){{0,2}}"
          rf"\s+{_CAP}(?:\s+{_CAP}){{0,2}}")
 _TEXT_BYLINE = re.compile(
-    r"^\W*(?:.{0,40}?\d[^A-Za-zÀ-ž]*)?"
+    # up to 40 characters before, when they end in a number or a separator ("Kultur | ")
+    r"^\W*(?:.{0,40}?[\d|•·][^A-Za-zÀ-ž]*)?"
     # "Eine Kolumne von", "Ein Interview von", "Text von", "A column by"
     r"(?i:(?:(?:ein|eine|a|an|un|une)\s+)?(?:beitrag|gastbeitrag|artikel|kolumne|kommentar|"
     r"interview|bericht|reportage|analyse|rezension|text|post|article|column|story|essay|"
@@ -550,9 +551,10 @@ _FULL_NAME = re.compile(r"(?:(?i:von|by|par|por|door|przez|de|di)\s+)?" + _NAME)
 _NAME_LIST = re.compile(r"\s*(?:,|;|/|&|\s(?:und|and|y|et|e|i)\s)\s*")
 _BYLINE_WORD = re.compile(r"(?:^|\W)(?:von|by|par|por|door|przez|autor|autorin|author|"
                           r"auteur|text|texte)(?:\W|$)", re.IGNORECASE)
-_BYLINE_LABEL = re.compile(r"^\s*(?:von|by|par|por|door|przez|autor(?:in)?|author|auteur|"
-                           r"texte?|written by|posted by|geschrieben von|verfasst von)\s*:?\s*$",
-                           re.IGNORECASE)
+# the byline word alone in its element, also after a separator ("<span>| By </span>")
+_BYLINE_LABEL = re.compile(r"^[\s|•·,-]*(?:von|by|par|por|door|przez|autor(?:in)?|author|"
+                           r"auteur|texte?|written by|posted by|geschrieben von|verfasst von)"
+                           r"\s*:?\s*$", re.IGNORECASE)
 # Not the article's byline: comment sections, footers, navigation, sidebars, teasers, sliders.
 # Quotes and embedded posts ("Posted by X on Sunday" of an embedded Facebook post) are
 # someone else's words.
