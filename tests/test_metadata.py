@@ -297,3 +297,19 @@ def test_author_profile_links() -> None:
     assert found('<article><div class="m"><a href="/staff/ines-vogt/">Ines Vogt</a></div>'
                  '</article><aside><div><div><a href="/staff/max-muster/">Max Muster</a></div>'
                  '</div></aside>') == ["Ines Vogt"]
+
+
+def test_the_only_time_element() -> None:
+    def published(body: str) -> list[tuple[str, str]]:
+        return values(meta_of(f"<html><body>{body}</body></html>"), "published")
+
+    # not marked, not in <article>: the page's only <time>, its datetime or else its text
+    assert published('<ul class="m-meta"><li><time datetime="2022-01-25">25.01.2022</time>'
+                     '</li></ul>') == [("2022-01-25", "time:only")]
+    assert published('<div><time class="create-date"> 31.03.2020 </time></div>') == [
+        ("31.03.2020", "time:only")]
+    # one of several, or a comment's
+    assert published('<time datetime="2022-01-25">a</time><time datetime="2022-01-26">b</time>'
+                     ) == []
+    assert published('<div class="comment_default"><time datetime="2014-11-05">05.11.2014'
+                     '</time></div>') == []

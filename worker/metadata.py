@@ -16,7 +16,8 @@ cleans it: :mod:`worker.normalise` does that. Sources, most trusted first:
 ``dc``          Dublin Core (``DC.*`` / ``dcterms.*``).
 ``twitter``     Twitter cards (``twitter:title``, the "Written by" label/data pair, ...).
 ``time``        ``<time datetime>`` marked as the publication time, or the first one inside
-                the article.
+                the article; ``time:only``: else the page's only ``<time>`` outside comments
+                (its datetime, else its text).
 ``html``        ``<html lang>``, ``rel=canonical``, ``rel=author`` links, ``<h1>`` (an ``<h1>``
                 that links to the home page or is classed as the logo is the site's name).
 ``byline``      visible byline markup (``class="author"``, ``autor``, ``byline``, ``posted-by``, ...
@@ -156,7 +157,7 @@ _META_MAP: dict[str, tuple[str, str]] = {
 # microdata ranks after the <meta> tags: itemprop attributes also sit on teasers and
 # sidebars, <meta> tags only describe the page itself.
 _SOURCE_RANK = {"jsonld": 0, "article": 1, "og": 1, "meta": 2, "itemprop": 3, "dc": 4,
-                "twitter": 5, "jsonld:page": 6, "time": 7, "html": 8, "byline": 9,
+                "twitter": 5, "jsonld:page": 6, "time": 7, "time:only": 7, "html": 8, "byline": 9,
                 "textline": 10, "author-class": 11, "author-link": 12}
 # a photo's credit line, not the article's byline
 _NOT_IN_PHOTO = ("[not(ancestor::figure or ancestor::figcaption or ancestor::*[contains(@class, "
@@ -831,13 +832,22 @@ def extract_metadata(doc: Any) -> PageMetadata:
     _jsonld(scripts, meta)
     _microdata(doc, meta)
 
-    # <time datetime>: one marked as the publication time, else the first inside <article>
-    times = root.xpath("//time[@datetime and (@pubdate or contains(@class,'publish') "
-                       "or contains(@class,'entry-date') or contains(@class,'post-date'))]")
-    if not times:
+    # <time datetime>: one marked as the publication time, else the first inside <article>,
+    # else the page's only <time> outside comments (its datetime, else its text:
+    # "<time>31.03.2020</time>"; source "time:only", kept when the page writes its day)
+    every_time = list(root.iter("time"))
+    times = [t for t in every_time if t.get("datetime") is not None and (
+        t.get("pubdate") is not None or
+        any(w in str(t.get("class") or "") for w in ("publish", "entry-date", "post-date")))]
+    if every_time and not times:
         times = root.xpath("(//article//time[@datetime])[1] | (//main//time[@datetime])[1]")
     for el in times[:1]:
         meta.add("published", str(el.get("datetime")), "time")
+    if not times and len(every_time) == 1 and not any(
+            "comment" in f"{a.get('class') or ''} {a.get('id') or ''}".lower()
+            for a in every_time[0].iterancestors()):
+        meta.add("published", str(every_time[0].get("datetime") or
+                                  " ".join(every_time[0].text_content().split())), "time:only")
 
     _links(root, meta)
     bylines: list[Any] = []

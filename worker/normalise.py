@@ -30,9 +30,10 @@ published_at structured ranking (JSON-LD article to Twitter card); when those so
              one (:func:`_shown_instead`: a CMS date moved on by an update); when the page
              writes that value's other day/month reading and not its own, the other one
              (:func:`_other_order`: "11/01/2023" of a month-first CMS on a German page whose
-             text writes "01.11.2023"; dotted dates are read day first); then ``<time>`` and
-             JSON-LD WebPage; then htmldate on the page (markup and text); then
-             newspaper3k. A WebPage or htmldate day is kept only when the page's visible
+             text writes "01.11.2023"; dotted dates are read day first); then ``<time>``,
+             JSON-LD WebPage and the page's only ``<time>`` outside comments; then htmldate
+             on the page (markup and text); then newspaper3k. A WebPage, only-``<time>`` or
+             htmldate day is kept only when the page's visible
              text writes that day (in
              any format, :func:`worker.dates.days_in_text`): on shops, landing and company
              pages they are the CMS's page date or a guess, not a publication date. Each
@@ -129,10 +130,10 @@ _WS = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _LANG = re.compile(r"^[a-z]{2}$")
 _MAX_IMAGES = 50
 # <time> elements and JSON-LD WebPage objects: used for dates after the URL's own date
-_WEAK_DATE_SOURCES = frozenset({"time", "jsonld:page", "html"})
+_WEAK_DATE_SOURCES = frozenset({"time", "time:only", "jsonld:page", "html"})
 # Date sources that guess (htmldate) or describe the CMS's page rather than the article
 # (JSON-LD WebPage): their day is kept only when the page's visible text writes it.
-_SHOWN_DATE_SOURCES = frozenset({"jsonld:page", "htmldate"})
+_SHOWN_DATE_SOURCES = frozenset({"jsonld:page", "htmldate", "time:only"})
 # htmldate as the last-but-one date source: None = off, False = markup only, True = also
 # the page's free text ("extensive search"). With its day required to be shown on the page,
 # the extensive search measured on web-eval (metadata only): date 597 -> 621 of 728, false
