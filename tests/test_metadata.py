@@ -218,6 +218,8 @@ def test_author_class_markup() -> None:
     # not a name: a slogan, a date line, a single word
     assert found('<p class="author-cta">Jetzt mitmachen!</p>') == []
     assert found('<span class="author-date">Lena Marquardt, 3. Mai 2021</span>') == []
+    # a numeric day after the name is cut
+    assert found('<p class="date-author">Lena Marquardt, 01.12.2021</p>') == ["Lena Marquardt"]
     assert found('<span class="author-short">LM</span>') == []
     # teasers of other articles, comments
     assert found('<div class="related-posts"><span class="card-author">Max Muster</span>'

@@ -29,8 +29,9 @@ cleans it: :mod:`worker.normalise` does that. Sources, most trusted first:
                 sidebars; the first three.
 ``author-class`` any element (also an <h4>-<h6>) whose class has "author" (or "contributor") in it
                 ("header-info__author-link", "entry-meta-author", "field-contributor") and
-                whose whole text is one or more names of two to four capitalised words,
-                outside comments, related-article teasers and sliders; the first three.
+                whose whole text (a numeric day after it cut) is one or more names of two to
+                four capitalised words, outside comments, related-article teasers and
+                sliders; the first three.
 ``author-link``  the text of a link to an author's profile page ("/author/jane-doe/",
                 "/autoren/max-muster", "/staff/...") when it is a name of two to four
                 capitalised words, outside menus, footers, comments, teasers, sliders and
@@ -549,6 +550,7 @@ _TEXT_BYLINE_LABELLED = re.compile(
     r"(?P<name>[\w][\w.'’-]{1,40})\s*"
     r"(?=$|[|,·•–—(]|\s-\s|\s(?i:am|on|le|el|den|vom|um|\d))")
 _FULL_NAME = re.compile(r"(?:(?i:von|by|par|por|door|przez|de|di)\s+)?" + _NAME)
+_NUMERIC_DATE_TAIL = re.compile(r"\s*[,|·•–—-]\s*\d{1,2}\.\d{1,2}\.\d{2,4}$")
 _NAME_LIST = re.compile(r"\s*(?:,|;|/|&|\s(?:und|and|y|et|e|i)\s)\s*")
 _BYLINE_WORD = re.compile(r"(?:^|\W)(?:von|by|par|por|door|przez|autor|autorin|author|"
                           r"auteur|text|texte)(?:\W|$)", re.IGNORECASE)
@@ -863,7 +865,8 @@ def extract_metadata(doc: Any) -> PageMetadata:
     _text_bylines(root, meta)
     found = 0
     for el in root.xpath(_AUTHOR_CLASS_XPATH)[:30]:
-        text = " ".join(el.text_content().split())
+        # "Jane Doe, 01.12.2021": the name and the day of a date-author line
+        text = _NUMERIC_DATE_TAIL.sub("", " ".join(el.text_content().split()))
         if 2 <= len(text) <= 60 and all(
                 _FULL_NAME.fullmatch(part) for part in _NAME_LIST.split(text)):
             meta.add("authors", text, "author-class")
