@@ -315,3 +315,13 @@ def test_the_only_time_element() -> None:
                      ) == []
     assert published('<div class="comment_default"><time datetime="2014-11-05">05.11.2014'
                      '</time></div>') == []
+
+
+def test_microdata_authors_only_beside_the_first() -> None:
+    # the article's author, then the authors of cards of other articles further down
+    meta = meta_of('<html><body><div class="meta"><span itemprop="author">by Ines Vogt</span>'
+                   ' <span itemprop="author">Tom Brink</span></div><div class="cards"><div>'
+                   '<div class="card"><span itemprop="author">by Max Muster</span></div></div>'
+                   '</div></body></html>')
+    assert [c.value for c in meta.get("authors") if c.source == "itemprop"] == [
+        "by Ines Vogt", "Tom Brink"]

@@ -12,7 +12,8 @@ cleans it: :mod:`worker.normalise` does that. Sources, most trusted first:
 ``jsonld:page`` the same from WebPage-type objects (less trusted: often the CMS's page).
 ``og`` / ``article``  OpenGraph ``og:*`` and ``article:*`` properties.
 ``meta``        well-known ``<meta name>`` tags (author, date, parsely-*, sailthru.*, ...).
-``itemprop``    schema.org microdata (``itemprop="datePublished"``, ``author``, ...).
+``itemprop``    schema.org microdata (``itemprop="datePublished"``, ``author``, ...; further
+                authors only beside the first one).
 ``dc``          Dublin Core (``DC.*`` / ``dcterms.*``).
 ``twitter``     Twitter cards (``twitter:title``, the "Written by" label/data pair, ...).
 ``time``        ``<time datetime>`` marked as the publication time, or the first one inside
@@ -492,6 +493,7 @@ def _in_foreign_item(el: Any) -> bool:
 
 
 def _microdata(doc: Any, meta: PageMetadata) -> None:
+    first_author: Any = None
     for el in doc.xpath("//*[@itemprop]")[:400]:
         props = str(el.get("itemprop") or "").split()
         if {"author", "creator", "datePublished", "dateModified"}.intersection(props) and \
@@ -505,6 +507,12 @@ def _microdata(doc: Any, meta: PageMetadata) -> None:
             elif prop == "dateModified":
                 meta.add("modified", _itemprop_value(el), "itemprop")
             elif prop in ("author", "creator"):
+                # further authors count only beside the first one (co-authors), not in the
+                # cards of other articles further down
+                if first_author is None:
+                    first_author = el
+                elif not _near(first_author, el):
+                    continue
                 names = el.xpath(".//*[@itemprop='name']") if el.get("itemscope") is not None \
                     else []
                 if names:
