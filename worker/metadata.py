@@ -32,7 +32,7 @@ cleans it: :mod:`worker.normalise` does that. Sources, most trusted first:
                 ("header-info__author-link", "entry-meta-author", "field-contributor") and
                 whose whole text (a numeric day after it cut) is one or more names of two to
                 four capitalised words, outside comments, related-article teasers and
-                sliders; the first three.
+                sliders: the first one and those beside it (co-authors), at most three.
 ``author-link``  the text of a link to an author's profile page ("/author/jane-doe/",
                 "/autoren/max-muster", "/staff/...") when it is a name of two to four
                 capitalised words, outside menus, footers, comments, teasers, sliders and
@@ -872,12 +872,15 @@ def extract_metadata(doc: Any) -> PageMetadata:
                 break
     _text_bylines(root, meta)
     found = 0
+    classed: list[Any] = []
     for el in root.xpath(_AUTHOR_CLASS_XPATH)[:30]:
         # "Jane Doe, 01.12.2021": the name and the day of a date-author line
         text = _NUMERIC_DATE_TAIL.sub("", " ".join(el.text_content().split()))
         if 2 <= len(text) <= 60 and all(
-                _FULL_NAME.fullmatch(part) for part in _NAME_LIST.split(text)):
+                _FULL_NAME.fullmatch(part) for part in _NAME_LIST.split(text)) and (
+                not classed or _near(classed[0], el)):
             meta.add("authors", text, "author-class")
+            classed.append(el)
             found += 1
             if found == 3:
                 break
