@@ -190,6 +190,23 @@ def test_record_has_provenance_and_utc() -> None:
     assert rec.language == "en"
 
 
+def test_co_authors_from_another_source() -> None:
+    def authors(byline: str) -> tuple[list[str], str]:
+        html = f"""<html lang="de"><head><title>T</title><meta name="author" content="Jana Roth">
+        </head><body><article><p class="byline">{byline}</p>
+        <p>Der Gemeinderat hat am Dienstagabend beschlossen, den Radweg am Flussufer um vier
+        Kilometer zu verlängern und damit die letzte Lücke zu schließen.</p></article>
+        </body></html>"""
+        rec = extract_record(html, url="https://x.test/a", fetched_at=NOW)
+        return rec.authors, rec.provenance["authors"]
+
+    # the <meta> names one author, the byline both
+    assert authors("Von Jana Roth und Malte Berg") == (["Jana Roth", "Malte Berg"], "byline")
+    # a section word, a name the page does not show as such: no co-author
+    assert authors("Von Jana Roth | Umwelt") == (["Jana Roth"], "meta")
+    assert authors("Jana Roth, Redaktion Umwelt") == (["Jana Roth"], "meta")
+
+
 @pytest.mark.skipif(not (CORPUS / "labels.jsonl").exists(), reason="web-eval corpus absent")
 def test_corpus_smoke() -> None:
     """The first pages of the corpus give a record without crashing."""

@@ -56,7 +56,10 @@ authors      the first source that yields at least one clean name (all its names
              "Von/By/Text: First Last" (:mod:`worker.metadata`, ``textline``), then any
              element whose class has "author" in it and whose text is a name
              (``author-class``), then the name of a link to an author's profile page
-             ("/author/jane-doe/", ``author-link``); newspaper3k's guesses are not used
+             ("/author/jane-doe/", ``author-link``); when one value of another source
+             names all the chosen authors and more people (shown, reading as persons'
+             names: "Jane Doe" in JSON-LD, "Jane Doe und John Roe" in the byline), its
+             names (:func:`_co_authors`); newspaper3k's guesses are not used
              (:data:`NEWSPAPER_AUTHORS`). Names from every source must be shown on the page
              (the ``<meta name=author>`` is often the web agency or site owner, a hidden
              JSON-LD author the CMS account); microdata authors of reviews and comments are
@@ -148,6 +151,7 @@ _MAX_LOOSE_AUTHORS = 4
 # they were right on 6 pages, wrong on 18 and a false fill on 11 of 313 author-less pages.
 NEWSPAPER_AUTHORS = False
 SITE_OWNER_AUTHORS = True
+CO_AUTHORS_ELSEWHERE = True
 # An author name is kept only when the page shows it: <meta name=author>, Dublin Core,
 # microdata and newspaper3k often name the site's owner, its web agency or a sidebar profile
 # (measured on web-eval: false author fills 89 -> 59 of 313 pages, accuracy unchanged), and a
@@ -702,6 +706,28 @@ def person_like(name: str) -> bool:
         for w in words) and not _ORG_WORDS.search(name)
 
 
+def _co_authors(authors: list[str], source: str, by_source: dict[str, list[str]],
+                keys: set[str], shown: Any) -> tuple[list[str], str]:
+    """The chosen authors with the co-authors their source leaves out: one value of another
+    source that names them all and more people ("Jane Doe" in JSON-LD, "Jane Doe, John Roe"
+    in the byline). The others must read as persons' names and be shown on the page."""
+    have = {n.casefold() for n in authors}
+    for other, values in by_source.items():
+        if other == source:
+            continue
+        for raw in values:
+            folded = raw.casefold()
+            if not all(n in folded for n in have):
+                continue
+            names = clean_authors([raw], keys)[0]
+            if len(authors) < len(names) <= _MAX_LOOSE_AUTHORS and \
+                    have <= {n.casefold() for n in names} and \
+                    all(person_like(n) and shown.contains(n) for n in names
+                        if n.casefold() not in have):
+                return names, other
+    return authors, source
+
+
 def clean_authors(values: list[str], site_keys: set[str] | None = None) -> tuple[
         list[str], list[str]]:
     """Raw author strings -> (person names, organisation names that were the site's own)."""
@@ -1030,6 +1056,9 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
         if names and (source not in _LOOSE_AUTHOR_SOURCES or len(names) <= _MAX_LOOSE_AUTHORS):
             authors, prov["authors"] = names, source
             break
+    if authors and CO_AUTHORS_ELSEWHERE:
+        authors, prov["authors"] = _co_authors(authors, prov["authors"], by_source,
+                                               author_keys, shown)
     if not authors and SITE_OWNER_AUTHORS:
         # a personal site: the author's name is the site's name ("Daniel Lemire's blog")
         for source, values in by_source.items():
