@@ -871,16 +871,16 @@ def extract_metadata(doc: Any) -> PageMetadata:
             if len(bylines) == 3:
                 break
     _text_bylines(root, meta)
+    first_classed: Any = None
     found = 0
-    classed: list[Any] = []
     for el in root.xpath(_AUTHOR_CLASS_XPATH)[:30]:
         # "Jane Doe, 01.12.2021": the name and the day of a date-author line
         text = _NUMERIC_DATE_TAIL.sub("", " ".join(el.text_content().split()))
         if 2 <= len(text) <= 60 and all(
                 _FULL_NAME.fullmatch(part) for part in _NAME_LIST.split(text)) and (
-                not classed or _near(classed[0], el)):
+                first_classed is None or _near(first_classed, el)):
             meta.add("authors", text, "author-class")
-            classed.append(el)
+            first_classed = first_classed if first_classed is not None else el
             found += 1
             if found == 3:
                 break
