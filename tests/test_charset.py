@@ -51,3 +51,25 @@ def test_empty_and_binary(data: bytes, reason: str) -> None:
     with pytest.raises(PermanentError) as info:
         decode_html(data)
     assert info.value.reason == reason
+
+
+def test_utf8_page_with_a_stray_windows_1252_byte_is_read_as_utf8() -> None:
+    # a UTF-8 page with one windows-1252 "é" pasted in: strict UTF-8 fails on that byte;
+    # reading the whole page as a single-byte charset would garble every other character
+    body = ("<p>Schön, süß und grün: Käse aus Österreich, Größe XL, Straße, naïve façade.</p>"
+            .encode() + b"<p>Caf\xe9 du Nord</p>")
+    data = PAGE.format(meta='<meta charset="utf-8">').encode("utf-8") + body
+    text, enc = decode_html(data, "utf-8")
+    assert enc == "utf-8"
+    assert "Schön, süß und grün: Käse aus Österreich, Größe XL, Straße" in text
+    assert "Café du Nord" in text and "Ã" not in text
+
+
+def test_single_byte_page_with_chance_utf8_pairs_stays_single_byte() -> None:
+    # windows-1252 "Ã©" is also the UTF-8 pair of "é": a few such pairs among many
+    # single-byte characters do not make the page UTF-8
+    words = "Größe, Straße, schön, Käse, Übergröße. " * 10
+    data = f"<html><head><meta charset=windows-1252></head><body><p>{words} Ã©</p>" \
+        "</body></html>".encode("cp1252")
+    text, enc = decode_html(data)
+    assert enc == "cp1252" and words.strip() in text and "Ã©" in text
