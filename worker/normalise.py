@@ -87,7 +87,9 @@ text         see :func:`choose_body`: both bodies are computed (trafilatura on t
              tree), a measured rule keeps one; then paragraph clean-up (:func:`clean_body`):
              whitespace collapsed, short photo-credit / share / teaser / comment-count
              lines dropped. ``extractor`` names the one kept.
-description  structured ranking, then newspaper3k's meta description.
+description  structured ranking, then newspaper3k's meta description. Description, section,
+             tags and publisher are plain text: entities decoded (also a CMS's double
+             escaping, "&amp;#8217;"), HTML tags removed (see :func:`_plain`).
 tags         JSON-LD keywords, ``article:tag``, news_keywords/keywords/parsely-tags, Dublin
              Core subject, newspaper3k's tags; trimmed, de-duplicated case-insensitively.
 section      structured ranking (JSON-LD articleSection, ``article:section``, parsely-section).
@@ -178,6 +180,20 @@ def content_hash(text: str) -> str | None:
 
 def _one_line(value: str | None) -> str:
     return _WS.sub(" ", (value or "").replace("\n", " ")).strip()
+
+
+_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
+_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+\d*);")
+
+
+def _plain(value: str | None) -> str:
+    """One line of plain text from a metadata value: HTML entities decoded (twice when a CMS
+    escaped them twice: "&amp;#8217;"), tags removed ("<p>Summary</p>"), whitespace collapsed.
+    For description, section, tags and publisher."""
+    text = html_lib.unescape(value or "")
+    if _ENTITY.search(text):
+        text = html_lib.unescape(text)
+    return _one_line(_TAG.sub(" ", text))
 
 
 def _dedupe(items: list[str]) -> list[str]:
@@ -1081,7 +1097,7 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
     # publisher
     publisher = None
     for cand in site_cands:
-        value = _one_line(cand.value)
+        value = _plain(cand.value)
         if value and not value.startswith(("http://", "https://")) and len(value) <= 100:
             publisher, prov["publisher"] = value, cand.source
             break
@@ -1108,16 +1124,16 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
 
     # description, section, tags
     desc_cands = meta.get("description") + [Candidate(page.meta_description, "newspaper3k")]
-    description, src = _first_valid(desc_cands, _one_line)
+    description, src = _first_valid(desc_cands, _plain)
     if description:
         prov["description"] = src or ""
     section, src = _first_valid(meta.get("section"),
-                                lambda v: _one_line(v) if len(v) <= 100 else None)
+                                lambda v: _plain(v) if len(v) <= 100 else None)
     if section:
         prov["section"] = src or ""
     tag_values = [c.value for c in meta.get("tags")] + list(page.tags) + [
         str(t) for t in page.meta_keywords]
-    tags = [t for t in _dedupe(tag_values) if len(t) <= 100]
+    tags = [t for t in _dedupe([_plain(v) for v in tag_values]) if len(t) <= 100]
     if tags:
         srcs = _dedupe([c.source for c in meta.get("tags")] +
                        (["newspaper3k"] if page.tags or page.meta_keywords else []))
