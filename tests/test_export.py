@@ -95,3 +95,33 @@ def test_relative_times() -> None:
 
     assert abs((datetime.now(UTC) - parse_when("2h")).total_seconds() - 7200) < 5
     assert parse_when("2024-05-01") == datetime(2024, 5, 1, tzinfo=UTC)
+
+
+def test_every_column_of_the_migrated_table_but_search_is_exported(tmp_path: Path) -> None:
+    with get_engine().connect() as conn:
+        columns = conn.execute(text(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = 'articles' AND table_schema = current_schema() "
+            "ORDER BY ordinal_position")).scalars().all()
+    wanted = [c for c in columns if c != "search"]
+    rows = list(iter_articles(since=datetime(2002, 2, 2, tzinfo=UTC),
+                              until=datetime(2002, 2, 3, tzinfo=UTC)))
+    assert sorted(rows[0]) == sorted(wanted)
+    out = tmp_path / "all.csv"
+    assert main(["export", "--since", SINCE, "--until", UNTIL, "--format", "csv",
+                 "-o", str(out)]) == 0
+    header = next(csv.reader(io.StringIO(out.read_text())))
+    assert sorted(header) == sorted(wanted)
+    assert {"published_offset_minutes", "version", "seen_count", "last_seen_at",
+            "duplicate_of"} <= set(header)
+
+
+def test_parquet_types_follow_the_columns(tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    out = tmp_path / "typed.parquet"
+    assert main(["export", "--since", SINCE, "--until", UNTIL, "--format", "parquet",
+                 "-o", str(out)]) == 0
+    schema = pq.read_table(out).schema
+    assert str(schema.field("last_seen_at").type) == "timestamp[us, tz=UTC]"
+    assert str(schema.field("seen_count").type) == "int64"
+    assert str(schema.field("published_offset_minutes").type) == "int64"

@@ -14,14 +14,21 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import IO, Any
 
+from sqlalchemy import JSON, DateTime, Integer
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from worker.models import Article
 from worker.queries import EXPORT_COLUMNS
 
 __all__ = ["FORMATS", "write_jsonl", "write_csv", "write_parquet", "ExportError"]
 
 FORMATS = ("jsonl", "csv", "parquet")
-_LISTS = {"authors", "tags", "images"}
-_TIMES = {"published_at", "modified_at", "fetched_at", "first_seen_at", "updated_at"}
-_INTS = {"id", "word_count", "http_status"}
+# Column kinds from the model's types (every integer type subclasses Integer, JSONB JSON).
+_TYPES = {c.name: c.type for c in Article.__table__.columns}
+_LISTS = {c for c in EXPORT_COLUMNS if isinstance(_TYPES[c], ARRAY)}
+_TIMES = {c for c in EXPORT_COLUMNS if isinstance(_TYPES[c], DateTime)}
+_INTS = {c for c in EXPORT_COLUMNS if isinstance(_TYPES[c], Integer)}
+_JSON = {c for c in EXPORT_COLUMNS if isinstance(_TYPES[c], JSON)}
 
 
 class ExportError(RuntimeError):
@@ -98,8 +105,9 @@ def write_parquet(rows: Iterable[dict[str, Any]], path: str, batch: int = 1000) 
     with pq.ParquetWriter(path, schema, compression="zstd") as writer:
         for chunk in _batches(rows, batch):
             columns = {col: [r.get(col) for r in chunk] for col in EXPORT_COLUMNS}
-            columns["provenance"] = [None if v is None else json.dumps(v, ensure_ascii=False)
-                                     for v in columns["provenance"]]
+            for col in _JSON:
+                columns[col] = [None if v is None else json.dumps(v, ensure_ascii=False)
+                                for v in columns[col]]
             writer.write_table(pa.Table.from_pydict(columns, schema=schema))
             n += len(chunk)
         if n == 0:

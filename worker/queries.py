@@ -16,6 +16,7 @@ from typing import Any
 from kombu.exceptions import ChannelError
 from sqlalchemy import text
 
+from worker.models import Article
 from worker.settings import get_settings
 
 __all__ = [
@@ -23,13 +24,11 @@ __all__ = [
     "throughput", "iter_articles", "EXPORT_COLUMNS", "host_matches_sql",
 ]
 
-# Every article column except the generated `search` vector.
-EXPORT_COLUMNS = (
-    "id", "url", "final_url", "canonical_url", "domain", "title", "description", "text",
-    "authors", "published_at", "modified_at", "language", "tags", "section", "publisher",
-    "top_image", "images", "word_count", "content_hash", "fetched_at", "first_seen_at",
-    "updated_at", "http_status", "extractor", "provenance",
-)
+# Every article column except the generated `search` vector, in table order: taken from the
+# model (which `alembic check` keeps equal to the migrated schema), so a new column is exported
+# without anyone having to remember this list.
+EXPORT_COLUMNS: tuple[str, ...] = tuple(
+    column.name for column in Article.__table__.columns if column.name != "search")
 
 
 # -- broker -----------------------------------------------------------------------------------
