@@ -417,3 +417,26 @@ def test_month_names_as_a_prefix_tree_match_as_the_plain_alternation() -> None:
         for text in texts:
             assert [m.groups() for m in template.finditer(text)] == \
                 [m.groups() for m in slow.finditer(text)], text
+
+
+def test_clean_body_ends_at_a_heading_of_other_articles_in_its_last_part() -> None:
+    story = [f"Paragraph {i} of the council's report on the new tram line, with details." * 2
+             for i in range(6)]
+    teasers = ["Related stories", "Tram fares rise in May", "Bridge closed for repairs"]
+    assert clean_body("\n\n".join(story + teasers)) == "\n\n".join(story)
+    german = story + ["Das könnte Sie auch interessieren:", "Neue Buslinie ab Juni"]
+    assert clean_body("\n\n".join(german)) == "\n\n".join(story)
+
+
+def test_clean_body_keeps_text_after_a_see_also_box_near_the_top() -> None:
+    story = [f"Paragraph {i} of the council's report on the new tram line, with details." * 2
+             for i in range(6)]
+    text = "\n\n".join(story[:1] + ["Related stories", "Budget 2024"] + story[1:])
+    assert clean_body(text) == text
+
+
+def test_clean_body_drops_an_inline_teaser_line() -> None:
+    story = ["The council voted on Tuesday to extend the tram line by four stops.",
+             "Lesen Sie auch: Neue Buslinie ab Juni",
+             "Work starts in spring and takes about eight months."]
+    assert clean_body("\n\n".join(story)) == "\n\n".join(story[::2])
