@@ -76,14 +76,21 @@ def _stray_as_cp1252(exc: UnicodeError) -> tuple[str, int]:
 codecs.register_error("news_ingest_stray_cp1252", _stray_as_cp1252)
 
 
+MOSTLY_UTF8_SAMPLE_BYTES = 1 << 20
+
+
 def _mostly_utf8(data: bytes) -> bool:
-    """Whether ``data``, not valid UTF-8, is still a UTF-8 page with a few stray bytes."""
-    sequences = _UTF8_MULTIBYTE.findall(data)
-    if len(sequences) < MOSTLY_UTF8_MIN_SEQUENCES:
+    """Whether ``data``, not valid UTF-8, is still a UTF-8 page with a few stray bytes
+    (judged on its first MiB)."""
+    sample = data[:MOSTLY_UTF8_SAMPLE_BYTES]
+    sequences = seq_bytes = 0
+    for match in _UTF8_MULTIBYTE.finditer(sample):
+        sequences += 1
+        seq_bytes += match.end() - match.start()
+    if sequences < MOSTLY_UTF8_MIN_SEQUENCES:
         return False
-    high = len(data) - len(data.translate(None, _HIGH_BYTES))
-    stray = high - sum(len(seq) for seq in sequences)
-    return stray * MOSTLY_UTF8_RATIO <= len(sequences)
+    stray = len(sample) - len(sample.translate(None, _HIGH_BYTES)) - seq_bytes
+    return stray * MOSTLY_UTF8_RATIO <= sequences
 
 
 def looks_binary(data: bytes) -> bool:
