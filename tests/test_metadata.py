@@ -324,3 +324,20 @@ def test_microdata_authors_only_beside_the_first() -> None:
                    '</div></body></html>')
     assert [c.value for c in meta.get("authors") if c.source == "itemprop"] == [
         "by Ines Vogt", "Tom Brink"]
+
+
+def test_jsonld_authors_of_teaser_articles_ignored() -> None:
+    # the page's own article first, then article objects of teasers with their own authors
+    meta = meta_of("""<html><head><script type="application/ld+json">
+    [{"@type": "NewsArticle", "headline": "Own story", "author": {"@type": "Person",
+      "name": "Ines Vogt"}},
+     {"@type": "NewsArticle", "headline": "Other story", "author": {"@type": "Person",
+      "name": "Tom Brink"}}]
+    </script></head><body></body></html>""")
+    assert values(meta, "authors") == [("Ines Vogt", "jsonld")]
+    # the first article object without an author: a later one's author is still read
+    meta = meta_of("""<html><head><script type="application/ld+json">
+    [{"@type": "NewsArticle", "headline": "Own story"},
+     {"@type": "Article", "headline": "Other", "author": "Tom Brink"}]
+    </script></head><body></body></html>""")
+    assert values(meta, "authors") == [("Tom Brink", "jsonld")]

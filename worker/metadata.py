@@ -6,7 +6,8 @@ cleans it: :mod:`worker.normalise` does that. Sources, most trusted first:
 
 ``jsonld``      schema.org JSON-LD (``<script type="application/ld+json">``): objects of an
                 article type (NewsArticle, Article, BlogPosting, ReportageNewsArticle, ...),
-                also inside ``@graph`` and top-level arrays; broken JSON is repaired where
+                also inside ``@graph`` and top-level arrays (authors only from the first one
+                that names any: the others are teasers); broken JSON is repaired where
                 possible (trailing commas, raw control characters, HTML comments, several
                 objects in one script) and otherwise scanned field by field.
 ``jsonld:page`` the same from WebPage-type objects (less trusted: often the CMS's page).
@@ -52,6 +53,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["Candidate", "PageMetadata", "extract_metadata", "ARTICLE_TYPES"]
+
+# JSON-LD authors only from the first article object that names any (later ones are teasers)
+JSONLD_FIRST_AUTHORS = True
+# text bylines: a line of a numeric day and a name alone ("11.12.2019 - Jane Doe")
+DATE_NAME_LINES = True
+# text bylines: "Autor" as its own heading or label, the name beside it, without a colon
+AUTHOR_HEADING = True
 
 ARTICLE_TYPES = frozenset({
     "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
@@ -451,7 +459,14 @@ def _jsonld(scripts: list[str], meta: PageMetadata) -> None:
     # "CreativeWork", a teaser) come after it.
     articles.sort(key=lambda o: (not (o.get("headline") or o.get("datePublished")),
                                  "creativework" in _types(o)))
+    authored = False
     for obj in articles:
+        # the page's own article names its authors; further article objects with authors
+        # are teasers of other articles (their authors are not this page's)
+        has_author = obj.get("author") is not None or obj.get("creator") is not None
+        if authored and has_author and JSONLD_FIRST_AUTHORS:
+            obj = {k: v for k, v in obj.items() if k not in ("author", "creator")}
+        authored = authored or has_author
         _from_article(obj, meta, "jsonld", ids)
     for obj in pages:
         _from_article(obj, meta, "jsonld:page", ids)
