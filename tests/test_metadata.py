@@ -341,3 +341,17 @@ def test_jsonld_authors_of_teaser_articles_ignored() -> None:
      {"@type": "Article", "headline": "Other", "author": "Tom Brink"}]
     </script></head><body></body></html>""")
     assert values(meta, "authors") == [("Tom Brink", "jsonld")]
+
+
+def test_date_and_name_lines() -> None:
+    def lines(body: str) -> list[tuple[str, str]]:
+        return [v for v in values(meta_of(f"<html><body>{body}</body></html>"), "authors")
+                if v[1] == "textline"]
+
+    assert lines('<div><h1>H</h1><p class="text-muted">11.12.2019 - Jana Roth</p></div>') == [
+        ("Jana Roth", "textline")]
+    assert lines("<div><small>04.02.2022 | 13:10 Uhr | Jana Roth</small></div>") == [
+        ("Jana Roth", "textline")]
+    # a sentence after the day, a teaser list's line, a sidebar's
+    assert lines("<p>11.12.2019 - Neue Radwege am Kanal eröffnet</p>") == []
+    assert lines('<div class="sidebar"><p>11.12.2019 - Jana Roth</p></div>') == []

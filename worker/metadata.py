@@ -647,6 +647,29 @@ def _text_bylines(root: Any, meta: PageMetadata, limit: int = 3) -> None:
                 return
 
 
+# "11.12.2019 - Jane Doe", "04.02.2022 | 13:10 Uhr | Jane Doe": a line of a numeric day (and
+# time) and a name, nothing else
+_DAY_START = re.compile(r"\s*(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2})")
+_DATE_NAME = re.compile(
+    r"^(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2})"
+    r"(?:\s*[|,]?\s*\d{1,2}[:.]\d{2}(?:\s*(?i:uhr|h))?)?\s*[-|–—·•/]\s*(?P<name>" + _NAME + r")$")
+
+
+def _date_name_lines(root: Any, meta: PageMetadata) -> None:
+    for el in root.iter("p", "span", "div", "small", "li", "time"):
+        if not el.text or not _DAY_START.match(el.text):
+            continue
+        text = " ".join(" ".join(el.itertext()).split())
+        if len(text) > 80:
+            continue
+        match = _DATE_NAME.match(text)
+        if match and not any(a.tag in _OFF_ARTICLE_TAGS or a.tag not in ("body", "html") and
+                             _off_article(f"{a.get('class') or ''} {a.get('id') or ''}")
+                             for a in el.iterancestors()):
+            meta.add("authors", match.group("name"), "textline")
+            return
+
+
 def _br_lines(el: Any) -> list[str]:
     """The text of ``el`` cut into lines at its ``<br>`` elements, each on one line."""
     lines: list[list[str]] = [[]]
@@ -886,6 +909,8 @@ def extract_metadata(doc: Any) -> PageMetadata:
             if len(bylines) == 3:
                 break
     _text_bylines(root, meta)
+    if DATE_NAME_LINES:
+        _date_name_lines(root, meta)
     first_classed: Any = None
     found = 0
     for el in root.xpath(_AUTHOR_CLASS_XPATH)[:30]:
