@@ -343,15 +343,40 @@ def test_jsonld_authors_of_teaser_articles_ignored() -> None:
     assert values(meta, "authors") == [("Tom Brink", "jsonld")]
 
 
-def test_date_and_name_lines() -> None:
-    def lines(body: str) -> list[tuple[str, str]]:
-        return [v for v in values(meta_of(f"<html><body>{body}</body></html>"), "authors")
-                if v[1] == "textline"]
+def textlines(body: str) -> list[tuple[str, str]]:
+    """The text-byline authors of a page with this ``<body>``."""
+    return [v for v in values(meta_of(f"<html><body>{body}</body></html>"), "authors")
+            if v[1] == "textline"]
 
-    assert lines('<div><h1>H</h1><p class="text-muted">11.12.2019 - Jana Roth</p></div>') == [
-        ("Jana Roth", "textline")]
-    assert lines("<div><small>04.02.2022 | 13:10 Uhr | Jana Roth</small></div>") == [
-        ("Jana Roth", "textline")]
-    # a sentence after the day, a teaser list's line, a sidebar's
-    assert lines("<p>11.12.2019 - Neue Radwege am Kanal eröffnet</p>") == []
-    assert lines('<div class="sidebar"><p>11.12.2019 - Jana Roth</p></div>') == []
+
+def test_date_and_name_lines() -> None:
+    jana = [("Jana Roth", "textline")]
+    assert textlines('<div><h1>H</h1><p class="date">11.12.2019 - Jana Roth</p></div>') == jana
+    assert textlines("<div><small>04.02.2022 | 13:10 Uhr | Jana Roth</small></div>") == jana
+    # a sentence after the day, a sidebar's line
+    assert textlines("<p>11.12.2019 - Neue Radwege am Kanal eröffnet</p>") == []
+    assert textlines('<div class="sidebar"><p>11.12.2019 - Jana Roth</p></div>') == []
+
+
+def test_text_byline_labels_and_credits() -> None:
+    jana = [("Jana Roth", "textline")]
+    # "Text & Fotos:" in its own element
+    assert textlines("<table><tr><td><b>Text &amp; Fotos:</b> Jana Roth </td></tr></table>"
+                     ) == jana
+    assert textlines("<p>Text und Bild: Jana Roth</p>") == jana
+    # "Redaktion: Name (role)"
+    assert textlines("<div>05.02.2020 <span>- Redaktion: Jana Roth (Pressesprecherin)</span>"
+                     "</div>") == jana
+    # another credit after the name
+    assert textlines("<p><em>Text von Jana Roth &#160; Illustration von Tom Brink</em></p>"
+                     ) == jana
+
+
+def test_layout_classes_are_not_sidebars() -> None:
+    jana = [("Jana Roth", "textline")]
+    assert textlines('<div class="layoutTwoColumnsRightSidebar page"><p>Von Jana Roth</p>'
+                     '</div>') == jana
+    assert textlines('<div class="clearfix with-navigation"><p>Von Jana Roth</p></div>') == jana
+    # a sidebar or the navigation itself still is not the article
+    assert textlines('<div class="right-sidebar"><p>Von Jana Roth</p></div>') == []
+    assert textlines('<div class="main-navigation"><p>Von Jana Roth</p></div>') == []

@@ -564,8 +564,13 @@ _TEXT_BYLINE = re.compile(
     r"analysis|review|opinion|chronique|tribune|published|publié)\s+)?"
     r"(?i:von|by|par|por|door|przez|"
     r"autor(?:in)?\s*:|author\s*:|auteur\s*:|texte?\s*:|geschrieben von|verfasst von\s*:?|"
-    r"posted by|written by\s*:?|ein artikel von)\s+(?P<name>" + _NAME + r")\s*"
-    r"(?=$|[|,·•–—(/]|\s-\s|\s(?i:am|on|le|el|den|vom|um|mit|with|\d))")
+    # "Text & Fotos: X", "Text und Bild: X"
+    r"(?:text|texte|words)\s*(?:&|und|and|\+|/|et)\s*(?:fotos?|bilder?|bild|photos?|pictures?)\s*:|"
+    r"posted by|written by\s*:?|ein artikel von|redaktion\s*:)\s+(?P<name>" + _NAME + r")\s*"
+    # ... then the end, a separator, a date, or another credit ("Illustration von Y")
+    r"(?=$|[|,·•–—(/]|\s-\s|\s(?i:am|on|le|el|den|vom|um|mit|with|\d)|"
+    r"\s(?i:fotos?|bilder?|photos?|illustrations?|grafik|infografik|video|kamera|schnitt)"
+    r"\s*(?:von|by|:))")
 # After an unambiguous author label a single word (a user name) is a name too.
 _TEXT_BYLINE_LABELLED = re.compile(
     r"^\W*(?:.{0,40}?\d[^A-Za-zÀ-ž]*)?(?i:autor(?:in)?\s*:|author\s*:|auteur\s*:|"
@@ -576,10 +581,12 @@ _FULL_NAME = re.compile(r"(?:(?i:von|by|par|por|door|przez|de|di)\s+)?" + _NAME)
 _NUMERIC_DATE_TAIL = re.compile(r"\s*[,|·•–—-]\s*\d{1,2}\.\d{1,2}\.\d{2,4}$")
 _NAME_LIST = re.compile(r"\s*(?:,|;|/|&|\s(?:und|and|y|et|e|i)\s)\s*")
 _BYLINE_WORD = re.compile(r"(?:^|\W)(?:von|by|par|por|door|przez|autor|autorin|author|"
-                          r"auteur|text|texte)(?:\W|$)", re.IGNORECASE)
+                          r"auteur|text|texte|redaktion\s*:)(?:\W|$)", re.IGNORECASE)
 # the byline word alone in its element, also after a separator ("<span>| By </span>")
 _BYLINE_LABEL = re.compile(r"^[\s|•·,-]*(?:von|by|par|por|door|przez|autor(?:in)?|author|"
-                           r"auteur|texte?|written by|posted by|geschrieben von|verfasst von)"
+                           r"auteur|texte?|written by|posted by|geschrieben von|verfasst von|"
+                           r"(?:text|texte|words)\s*(?:&|und|and|\+|/|et)\s*"
+                           r"(?:fotos?|bilder?|bild|photos?|pictures?))"
                            r"\s*:?\s*$", re.IGNORECASE)
 # Not the article's byline: comment sections, footers, navigation, sidebars, teasers, sliders.
 # Quotes and embedded posts ("Posted by X on Sunday" of an embedded Facebook post) are
@@ -590,7 +597,10 @@ _OFF_ARTICLE = re.compile(r"comment|footer|sidebar|related|teaser|widget|nav|men
 # "with-sidebar", "wrapper__with-sidebar") describes the layout around the article, not a
 # sidebar
 _LAYOUT_CLASS = re.compile(r"(?:^|[\s_-])(?:(?:has|with|without|no|one|two|three|double|both|"
-                           r"single)[-_])+sidebars?(?=$|\s)", re.IGNORECASE)
+                           r"single)[-_])+(?:sidebars?|nav|navigation)(?=$|\s)|"
+                           # a page layout's name: "layoutTwoColumnsRightSidebar",
+                           # "layout-sidebar-right"
+                           r"(?:^|\s)layout[\w-]*(?=$|\s)", re.IGNORECASE)
 _OFF_ARTICLE_TAGS = frozenset({"footer", "nav", "aside", "header-nav", "script", "style",
                                "noscript", "head", "title", "a", "option", "button",
                                "blockquote"})
