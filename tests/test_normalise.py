@@ -417,3 +417,12 @@ def test_month_names_as_a_prefix_tree_match_as_the_plain_alternation() -> None:
         for text in texts:
             assert [m.groups() for m in template.finditer(text)] == \
                 [m.groups() for m in slow.finditer(text)], text
+
+
+def test_company_and_wire_words_are_no_authors() -> None:
+    # a company's name goes to the organisations, a wire service note nowhere
+    assert clean_authors(["Glory Global Solutions Germany"]) == (
+        [], ["Glory Global Solutions Germany"])
+    assert clean_authors(["Nordlicht Consulting"]) == ([], ["Nordlicht Consulting"])
+    assert clean_authors(["Staff and news service reports"]) == ([], [])
+    assert clean_authors(["Jana Roth"]) == (["Jana Roth"], [])

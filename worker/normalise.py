@@ -74,7 +74,8 @@ authors      the first source that yields at least one clean name (all its names
              capitalised words, no media or organisation word: "Daniel Lemire", not "Presse
              Augsburg").
              Organisation authors (JSON-LD ``Organization``, the site's name, a value with a
-             legal form or public-body word: "GmbH", "S.A.", "Ministerium", "Institut" ...)
+             legal form, public-body or company word: "GmbH", "S.A.", "Ministerium",
+             "Institut", "Solutions", "Group" ...)
              go to ``publisher`` instead; news agencies named alone ("AFP", "EFE") and desks
              ("Redacción EC") are dropped; degrees ("PhD") are not names.
 publisher    JSON-LD ``publisher``, ``og:site_name``, JSON-LD WebSite name, Dublin Core,
@@ -601,7 +602,8 @@ head lead national international foreign local science health tech technology cu
 economics economy investigative data graphics visual visuals multimedia press office
 kultur politik wirtschaft lokales panorama feuilleton wissen
 published updated posted veröffentlicht aktualisiert zuletzt geändert stand am on
-department pressestelle team-leader contributed wire services agency agencies email mail
+department pressestelle team-leader contributed wire service services report reports agency
+agencies email mail
 follow view all posts more articles profile bio twitter facebook linkedin instagram
 hours hour ago minutes minute read min lesezeit uhr stunden
 phd ph.d md m.d mba msc dipl prof dr
@@ -611,7 +613,8 @@ _ORG_WORDS = re.compile(
     r"(?<!\w)(?:gmbh|ag|eg|e\.\s?v\.|se|kg|ohg|ltd|llc|inc|plc|s\.a\.|s\.l\.|sarl|"
     r"bundesministerium|ministerium|ministry|departement|department|bundesamt|landesamt|"
     r"landesanstalt|institut|institute|verband|stiftung|foundation|universität|university|"
-    r"hochschule|akademie|verein|gesellschaft|association|agency|agentur)(?!\w)",
+    r"hochschule|akademie|verein|gesellschaft|association|agency|agentur|solutions|services|"
+    r"systems|consulting|holding|group|gruppe)(?!\w)",
     re.IGNORECASE)
 # A desk, not a person: "Redacción EC", "Redaktion Politik"
 _DESK_START = re.compile(r"^(?:redaktion|redacción|redaccion|redazione|rédaction|newsroom|"
