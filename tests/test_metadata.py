@@ -380,3 +380,17 @@ def test_layout_classes_are_not_sidebars() -> None:
     # a sidebar or the navigation itself still is not the article
     assert textlines('<div class="right-sidebar"><p>Von Jana Roth</p></div>') == []
     assert textlines('<div class="main-navigation"><p>Von Jana Roth</p></div>') == []
+
+
+def test_author_heading_and_author_id() -> None:
+    # "Autor" as its own heading, the name in the next element (no colon)
+    meta = meta_of('<html><body><div class="meta-col"><h4 class="meta-title">Autor</h4>'
+                   '<p class="meta-text"><a href="/profil/jana-roth">Jana Roth</a></p></div>'
+                   '</body></html>')
+    assert ("Jana Roth", "textline") in values(meta, "authors")
+    # no name after the heading
+    meta = meta_of("<html><body><div><h4>Autor</h4><p>–</p></div></body></html>")
+    assert values(meta, "authors") == []
+    # an element whose id names it the author
+    meta = meta_of('<html><body><div id="author_header">Jana Roth</div></body></html>')
+    assert values(meta, "authors") == [("Jana Roth", "author-class")]

@@ -27,9 +27,12 @@ cleans it: :mod:`worker.normalise` does that. Sources, most trusted first:
                 those beside it (same parent or grandparent: co-authors).
 ``textline``    a short line of visible text that starts with a byline word and a name of
                 two to four capitalised words ("Von Anna Berger", "Posted on 2 May 2020 by
-                Jane Doe", "Text: Max Muster"), outside comments, footers, navigation and
-                sidebars; the first three.
-``author-class`` any element (also an <h4>-<h6>) whose class has "author" (or "contributor") in it
+                Jane Doe", "Text: Max Muster", "Text & Fotos: X", "Redaktion: X", "<h4>Autor
+                </h4><p>X</p>"), outside comments, footers, navigation and sidebars; the
+                first three; then a line of a numeric day and a name alone ("11.12.2019 -
+                Jane Doe").
+``author-class`` any element (also an <h4>-<h6>) whose class has "author" (or "contributor") in it,
+                or whose id has "author" in it
                 ("header-info__author-link", "entry-meta-author", "field-contributor") and
                 whose whole text (a numeric day after it cut) is one or more names of two to
                 four capitalised words, outside comments, related-article teasers and
@@ -190,7 +193,7 @@ _AUTHOR_CLASS_XPATH = (
     "self::li or self::dd or self::b or self::em or self::small or self::h4 or self::h5 or "
     "self::h6]"
     "[contains(translate(@class, 'AUTHOR', 'author'), 'author') or "
-    "contains(@class, 'contributor')]"
+    "contains(@class, 'contributor') or contains(translate(@id, 'AUTHOR', 'author'), 'author')]"
     "[not(ancestor::*[contains(@class, 'comment') or contains(@id, 'comment') or "
     "contains(@class, 'related') or contains(@class, 'teaser') or contains(@class, 'slide')"
     "])]" + _NOT_IN_PHOTO)
@@ -628,8 +631,10 @@ def _text_bylines(root: Any, meta: PageMetadata, limit: int = 3) -> None:
     for el in owners:
         # "<strong>von</strong> <span>Jane Doe</span>": the byline word alone in its own
         # element, the name in the next one; the line is their parent's
+        label = ""
         if el is not None and el.getparent() is not None and \
                 _BYLINE_LABEL.match(el.text_content()):
+            label = el.text_content().strip(" \t\n|•·,-:")
             el = el.getparent()
         if el is None or el in seen:
             continue
@@ -643,6 +648,10 @@ def _text_bylines(root: Any, meta: PageMetadata, limit: int = 3) -> None:
                _off_article(f"{a.get('class') or ''} {a.get('id') or ''}")
                for a in el.iterancestors()) or el.tag in _OFF_ARTICLE_TAGS:
             continue
+        if AUTHOR_HEADING and re.fullmatch(r"(?i:autor(?:in)?|author|auteur)", label) and \
+                text.startswith(label + " "):
+            # "<h4>Autor</h4><p>Jane Doe</p>": the label is its own heading, without a colon
+            text = f"{label}: {text[len(label) + 1:]}"
         match = _TEXT_BYLINE.search(text) or _TEXT_BYLINE_LABELLED.search(text)
         if match is None and el.find(".//br") is not None:
             # "Datum: 19.11.2021<br>Autor: Jane Doe<br>Quelle: X": a <br> ends a line
