@@ -394,3 +394,13 @@ def test_author_heading_and_author_id() -> None:
     # an element whose id names it the author
     meta = meta_of('<html><body><div id="author_header">Jana Roth</div></body></html>')
     assert values(meta, "authors") == [("Jana Roth", "author-class")]
+
+
+def test_author_markup_with_a_user_name() -> None:
+    # "von <user>" in author markup: one word after the byline word
+    meta = meta_of('<html><body><div class="field field-name-author"><div class="item">von '
+                   '<a href="/redaktion/jana" class="username">Jana</a></div></div></body></html>')
+    assert values(meta, "authors") == [("von Jana", "author-class")]
+    # a sentence is not
+    meta = meta_of('<html><body><div class="author-box">by the way</div></body></html>')
+    assert values(meta, "authors") == []

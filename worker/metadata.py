@@ -35,7 +35,8 @@ cleans it: :mod:`worker.normalise` does that. Sources, most trusted first:
                 or whose id has "author" in it
                 ("header-info__author-link", "entry-meta-author", "field-contributor") and
                 whose whole text (a numeric day after it cut) is one or more names of two to
-                four capitalised words, outside comments, related-article teasers and
+                four capitalised words (or a byline word and one user name: "von jdoe"),
+                outside comments, related-article teasers and
                 sliders: the first one and those beside it (co-authors), at most three.
 ``author-link``  the text of a link to an author's profile page ("/author/jane-doe/",
                 "/autoren/max-muster", "/staff/...") when it is a name of two to four
@@ -581,6 +582,8 @@ _TEXT_BYLINE_LABELLED = re.compile(
     r"(?P<name>[\w][\w.'’-]{1,40})\s*"
     r"(?=$|[|,·•–—(]|\s-\s|\s(?i:am|on|le|el|den|vom|um|\d))")
 _FULL_NAME = re.compile(r"(?:(?i:von|by|par|por|door|przez|de|di)\s+)?" + _NAME)
+# "von Ulrike", "by Jdoe": a byline word and one user name, in author markup
+_BY_USER = re.compile(r"(?i:von|vom|by)\s+[\w][\w.'’-]{1,30}")
 _NUMERIC_DATE_TAIL = re.compile(r"\s*[,|·•–—-]\s*\d{1,2}\.\d{1,2}\.\d{2,4}$")
 _NAME_LIST = re.compile(r"\s*(?:,|;|/|&|\s(?:und|and|y|et|e|i)\s)\s*")
 _BYLINE_WORD = re.compile(r"(?:^|\W)(?:von|by|par|por|door|przez|autor|autorin|author|"
@@ -935,8 +938,9 @@ def extract_metadata(doc: Any) -> PageMetadata:
     for el in root.xpath(_AUTHOR_CLASS_XPATH)[:30]:
         # "Jane Doe, 01.12.2021": the name and the day of a date-author line
         text = _NUMERIC_DATE_TAIL.sub("", " ".join(el.text_content().split()))
-        if 2 <= len(text) <= 60 and all(
-                _FULL_NAME.fullmatch(part) for part in _NAME_LIST.split(text)) and (
+        if 2 <= len(text) <= 60 and (all(
+                _FULL_NAME.fullmatch(part) for part in _NAME_LIST.split(text)) or
+                _BY_USER.fullmatch(text)) and (
                 first_classed is None or _near(first_classed, el)):
             meta.add("authors", text, "author-class")
             first_classed = first_classed if first_classed is not None else el
