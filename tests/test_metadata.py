@@ -404,3 +404,16 @@ def test_author_markup_with_a_user_name() -> None:
     # a sentence is not
     meta = meta_of('<html><body><div class="author-box">by the way</div></body></html>')
     assert values(meta, "authors") == []
+
+
+def test_author_box_first_line() -> None:
+    # an author box: the name, then a bio paragraph and links: only its first line
+    meta = meta_of('<html><body><div class="author"><a href="/@x"><div class="avatar"></div>'
+                   '</a><div class="name"><a href="/@x"><strong>jdoe</strong></a><p>Writes '
+                   'about search engines</p><div class="links">Message</div></div></div>'
+                   '</body></html>')
+    assert values(meta, "authors") == [("jdoe", "byline")]
+    # a byline without paragraphs is read whole
+    meta = meta_of('<html><body><div class="byline">Von <a href="/a">Jana Roth</a>, Kiel'
+                   '</div></body></html>')
+    assert values(meta, "authors")[0] == ("Von Jana Roth, Kiel", "byline")

@@ -24,7 +24,8 @@ cleans it: :mod:`worker.normalise` does that. Sources, most trusted first:
                 that links to the home page or is classed as the logo is the site's name).
 ``byline``      visible byline markup (``class="author"``, ``autor``, ``byline``, ``posted-by``, ...
                 outside comment sections), the first three short ones: the first one and
-                those beside it (same parent or grandparent: co-authors).
+                those beside it (same parent or grandparent: co-authors); of an author box
+                with paragraphs (name, bio, links) its first line.
 ``textline``    a short line of visible text that starts with a byline word and a name of
                 two to four capitalised words ("Von Anna Berger", "Posted on 2 May 2020 by
                 Jane Doe", "Text: Max Muster", "Text & Fotos: X", "Redaktion: X", "<h4>Autor
@@ -64,6 +65,8 @@ JSONLD_FIRST_AUTHORS = True
 DATE_NAME_LINES = True
 # text bylines: "Autor" as its own heading or label, the name beside it, without a colon
 AUTHOR_HEADING = True
+# byline markup with paragraphs (an author box): its first line
+BYLINE_FIRST_LINE = True
 
 ARTICLE_TYPES = frozenset({
     "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
@@ -692,23 +695,35 @@ def _date_name_lines(root: Any, meta: PageMetadata) -> None:
             return
 
 
-def _br_lines(el: Any) -> list[str]:
-    """The text of ``el`` cut into lines at its ``<br>`` elements, each on one line."""
+_BLOCK_TAGS = frozenset({"p", "div", "br", "li", "ul", "h2", "h3", "h4", "h5", "h6"})
+
+
+def _block_lines(el: Any, breaks: frozenset[str] = _BLOCK_TAGS) -> list[str]:
+    """The text of ``el`` cut into lines at its descendants tagged ``breaks`` (block
+    elements and ``<br>``), each line on one line."""
     lines: list[list[str]] = [[]]
 
     def walk(node: Any) -> None:
-        if node.tag == "br":
+        block = node.tag in breaks and node is not el
+        if block:
             lines.append([])
-        elif node.text:
+        if node.text:
             lines[-1].append(node.text)
         for child in node:
             if isinstance(child.tag, str):
                 walk(child)
             if child.tail:
                 lines[-1].append(child.tail)
+        if block:
+            lines.append([])
 
     walk(el)
     return [" ".join(" ".join(parts).split()) for parts in lines]
+
+
+def _br_lines(el: Any) -> list[str]:
+    """The text of ``el`` cut into lines at its ``<br>`` elements."""
+    return _block_lines(el, frozenset({"br"}))
 
 
 # --------------------------------------------------------------------------- author links
@@ -923,6 +938,10 @@ def extract_metadata(doc: Any) -> PageMetadata:
     bylines: list[Any] = []
     for el in root.xpath(_BYLINE_XPATH)[:20]:
         text = " ".join(el.text_content().split())
+        if BYLINE_FIRST_LINE and el.find(".//p") is not None:
+            # an author box: the name, then paragraphs of bio and links ("Jane Doe" +
+            # "Writes about search engines" + "Message"): its first line
+            text = next((line for line in _block_lines(el) if line), text)
         # further bylines count only beside the first one (co-authors), not elsewhere on
         # the page (teasers of other articles, a sister site's link)
         if 2 <= len(text) <= 80 and (not bylines or _near(bylines[0], el)):
