@@ -324,3 +324,96 @@ def test_microdata_authors_only_beside_the_first() -> None:
                    '</div></body></html>')
     assert [c.value for c in meta.get("authors") if c.source == "itemprop"] == [
         "by Ines Vogt", "Tom Brink"]
+
+
+def test_jsonld_authors_of_teaser_articles_ignored() -> None:
+    # the page's own article first, then article objects of teasers with their own authors
+    meta = meta_of("""<html><head><script type="application/ld+json">
+    [{"@type": "NewsArticle", "headline": "Own story", "author": {"@type": "Person",
+      "name": "Ines Vogt"}},
+     {"@type": "NewsArticle", "headline": "Other story", "author": {"@type": "Person",
+      "name": "Tom Brink"}}]
+    </script></head><body></body></html>""")
+    assert values(meta, "authors") == [("Ines Vogt", "jsonld")]
+    # the first article object without an author: a later one's author is still read
+    meta = meta_of("""<html><head><script type="application/ld+json">
+    [{"@type": "NewsArticle", "headline": "Own story"},
+     {"@type": "Article", "headline": "Other", "author": "Tom Brink"}]
+    </script></head><body></body></html>""")
+    assert values(meta, "authors") == [("Tom Brink", "jsonld")]
+
+
+def textlines(body: str) -> list[tuple[str, str]]:
+    """The text-byline authors of a page with this ``<body>``."""
+    return [v for v in values(meta_of(f"<html><body>{body}</body></html>"), "authors")
+            if v[1] == "textline"]
+
+
+def test_date_and_name_lines() -> None:
+    jana = [("Jana Roth", "textline")]
+    assert textlines('<div><h1>H</h1><p class="date">11.12.2019 - Jana Roth</p></div>') == jana
+    assert textlines("<div><small>04.02.2022 | 13:10 Uhr | Jana Roth</small></div>") == jana
+    # a sentence after the day, a sidebar's line
+    assert textlines("<p>11.12.2019 - Neue Radwege am Kanal eröffnet</p>") == []
+    assert textlines('<div class="sidebar"><p>11.12.2019 - Jana Roth</p></div>') == []
+
+
+def test_text_byline_labels_and_credits() -> None:
+    jana = [("Jana Roth", "textline")]
+    # "Text & Fotos:" in its own element
+    assert textlines("<table><tr><td><b>Text &amp; Fotos:</b> Jana Roth </td></tr></table>"
+                     ) == jana
+    assert textlines("<p>Text und Bild: Jana Roth</p>") == jana
+    # "Redaktion: Name (role)"
+    assert textlines("<div>05.02.2020 <span>- Redaktion: Jana Roth (Pressesprecherin)</span>"
+                     "</div>") == jana
+    # another credit after the name
+    assert textlines("<p><em>Text von Jana Roth &#160; Illustration von Tom Brink</em></p>"
+                     ) == jana
+
+
+def test_layout_classes_are_not_sidebars() -> None:
+    jana = [("Jana Roth", "textline")]
+    assert textlines('<div class="layoutTwoColumnsRightSidebar page"><p>Von Jana Roth</p>'
+                     '</div>') == jana
+    assert textlines('<div class="clearfix with-navigation"><p>Von Jana Roth</p></div>') == jana
+    # a sidebar or the navigation itself still is not the article
+    assert textlines('<div class="right-sidebar"><p>Von Jana Roth</p></div>') == []
+    assert textlines('<div class="main-navigation"><p>Von Jana Roth</p></div>') == []
+
+
+def test_author_heading_and_author_id() -> None:
+    # "Autor" as its own heading, the name in the next element (no colon)
+    meta = meta_of('<html><body><div class="meta-col"><h4 class="meta-title">Autor</h4>'
+                   '<p class="meta-text"><a href="/profil/jana-roth">Jana Roth</a></p></div>'
+                   '</body></html>')
+    assert ("Jana Roth", "textline") in values(meta, "authors")
+    # no name after the heading
+    meta = meta_of("<html><body><div><h4>Autor</h4><p>–</p></div></body></html>")
+    assert values(meta, "authors") == []
+    # an element whose id names it the author
+    meta = meta_of('<html><body><div id="author_header">Jana Roth</div></body></html>')
+    assert values(meta, "authors") == [("Jana Roth", "author-class")]
+
+
+def test_author_markup_with_a_user_name() -> None:
+    # "von <user>" in author markup: one word after the byline word
+    meta = meta_of('<html><body><div class="field field-name-author"><div class="item">von '
+                   '<a href="/redaktion/jana" class="username">Jana</a></div></div></body></html>')
+    assert values(meta, "authors") == [("von Jana", "author-class")]
+    # a sentence is not
+    meta = meta_of('<html><body><div class="author-box">by the way</div></body></html>')
+    assert values(meta, "authors") == []
+
+
+def test_author_box_first_line() -> None:
+    # an author box: the name, then a bio paragraph and links: only its first line
+    meta = meta_of('<html><body><div class="author"><a href="/@x"><div class="avatar"></div>'
+                   '</a><div class="name"><a href="/@x"><strong>jdoe</strong></a><p>Writes '
+                   'about search engines</p><div class="links">Message</div></div></div>'
+                   '</body></html>')
+    assert values(meta, "authors") == [("jdoe", "byline")]
+    # a byline without paragraphs is read whole
+    meta = meta_of('<html><body><div class="byline">Von <a href="/a">Jana Roth</a>, Kiel'
+                   '</div></body></html>')
+    assert values(meta, "authors")[0] == ("Von Jana Roth, Kiel", "byline")

@@ -440,3 +440,12 @@ def test_clean_body_drops_an_inline_teaser_line() -> None:
              "Lesen Sie auch: Neue Buslinie ab Juni",
              "Work starts in spring and takes about eight months."]
     assert clean_body("\n\n".join(story)) == "\n\n".join(story[::2])
+
+
+def test_company_and_wire_words_are_no_authors() -> None:
+    # a company's name goes to the organisations, a wire service note nowhere
+    assert clean_authors(["Glory Global Solutions Germany"]) == (
+        [], ["Glory Global Solutions Germany"])
+    assert clean_authors(["Nordlicht Consulting"]) == ([], ["Nordlicht Consulting"])
+    assert clean_authors(["Staff and news service reports"]) == ([], [])
+    assert clean_authors(["Jana Roth"]) == (["Jana Roth"], [])

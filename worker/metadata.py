@@ -6,7 +6,8 @@ cleans it: :mod:`worker.normalise` does that. Sources, most trusted first:
 
 ``jsonld``      schema.org JSON-LD (``<script type="application/ld+json">``): objects of an
                 article type (NewsArticle, Article, BlogPosting, ReportageNewsArticle, ...),
-                also inside ``@graph`` and top-level arrays; broken JSON is repaired where
+                also inside ``@graph`` and top-level arrays (authors only from the first one
+                that names any: the others are teasers); broken JSON is repaired where
                 possible (trailing commas, raw control characters, HTML comments, several
                 objects in one script) and otherwise scanned field by field.
 ``jsonld:page`` the same from WebPage-type objects (less trusted: often the CMS's page).
@@ -23,15 +24,20 @@ cleans it: :mod:`worker.normalise` does that. Sources, most trusted first:
                 that links to the home page or is classed as the logo is the site's name).
 ``byline``      visible byline markup (``class="author"``, ``autor``, ``byline``, ``posted-by``, ...
                 outside comment sections), the first three short ones: the first one and
-                those beside it (same parent or grandparent: co-authors).
+                those beside it (same parent or grandparent: co-authors); of an author box
+                with paragraphs (name, bio, links) its first line.
 ``textline``    a short line of visible text that starts with a byline word and a name of
                 two to four capitalised words ("Von Anna Berger", "Posted on 2 May 2020 by
-                Jane Doe", "Text: Max Muster"), outside comments, footers, navigation and
-                sidebars; the first three.
-``author-class`` any element (also an <h4>-<h6>) whose class has "author" (or "contributor") in it
+                Jane Doe", "Text: Max Muster", "Text & Fotos: X", "Redaktion: X", "<h4>Autor
+                </h4><p>X</p>"), outside comments, footers, navigation and sidebars; the
+                first three; then a line of a numeric day and a name alone ("11.12.2019 -
+                Jane Doe").
+``author-class`` any element (also an <h4>-<h6>) whose class has "author" (or "contributor") in it,
+                or whose id has "author" in it
                 ("header-info__author-link", "entry-meta-author", "field-contributor") and
                 whose whole text (a numeric day after it cut) is one or more names of two to
-                four capitalised words, outside comments, related-article teasers and
+                four capitalised words (or a byline word and one user name: "von jdoe"),
+                outside comments, related-article teasers and
                 sliders: the first one and those beside it (co-authors), at most three.
 ``author-link``  the text of a link to an author's profile page ("/author/jane-doe/",
                 "/autoren/max-muster", "/staff/...") when it is a name of two to four
@@ -52,6 +58,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["Candidate", "PageMetadata", "extract_metadata", "ARTICLE_TYPES"]
+
+# JSON-LD authors only from the first article object that names any (later ones are teasers)
+JSONLD_FIRST_AUTHORS = True
+# text bylines: a line of a numeric day and a name alone ("11.12.2019 - Jane Doe")
+DATE_NAME_LINES = True
+# text bylines: "Autor" as its own heading or label, the name beside it, without a colon
+AUTHOR_HEADING = True
+# byline markup with paragraphs (an author box): its first line
+BYLINE_FIRST_LINE = True
 
 ARTICLE_TYPES = frozenset({
     "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
@@ -182,7 +197,7 @@ _AUTHOR_CLASS_XPATH = (
     "self::li or self::dd or self::b or self::em or self::small or self::h4 or self::h5 or "
     "self::h6]"
     "[contains(translate(@class, 'AUTHOR', 'author'), 'author') or "
-    "contains(@class, 'contributor')]"
+    "contains(@class, 'contributor') or contains(translate(@id, 'AUTHOR', 'author'), 'author')]"
     "[not(ancestor::*[contains(@class, 'comment') or contains(@id, 'comment') or "
     "contains(@class, 'related') or contains(@class, 'teaser') or contains(@class, 'slide')"
     "])]" + _NOT_IN_PHOTO)
@@ -451,7 +466,14 @@ def _jsonld(scripts: list[str], meta: PageMetadata) -> None:
     # "CreativeWork", a teaser) come after it.
     articles.sort(key=lambda o: (not (o.get("headline") or o.get("datePublished")),
                                  "creativework" in _types(o)))
+    authored = False
     for obj in articles:
+        # the page's own article names its authors; further article objects with authors
+        # are teasers of other articles (their authors are not this page's)
+        has_author = obj.get("author") is not None or obj.get("creator") is not None
+        if authored and has_author and JSONLD_FIRST_AUTHORS:
+            obj = {k: v for k, v in obj.items() if k not in ("author", "creator")}
+        authored = authored or has_author
         _from_article(obj, meta, "jsonld", ids)
     for obj in pages:
         _from_article(obj, meta, "jsonld:page", ids)
@@ -549,8 +571,13 @@ _TEXT_BYLINE = re.compile(
     r"analysis|review|opinion|chronique|tribune|published|publié)\s+)?"
     r"(?i:von|by|par|por|door|przez|"
     r"autor(?:in)?\s*:|author\s*:|auteur\s*:|texte?\s*:|geschrieben von|verfasst von\s*:?|"
-    r"posted by|written by\s*:?|ein artikel von)\s+(?P<name>" + _NAME + r")\s*"
-    r"(?=$|[|,·•–—(/]|\s-\s|\s(?i:am|on|le|el|den|vom|um|mit|with|\d))")
+    # "Text & Fotos: X", "Text und Bild: X"
+    r"(?:text|texte|words)\s*(?:&|und|and|\+|/|et)\s*(?:fotos?|bilder?|bild|photos?|pictures?)\s*:|"
+    r"posted by|written by\s*:?|ein artikel von|redaktion\s*:)\s+(?P<name>" + _NAME + r")\s*"
+    # ... then the end, a separator, a date, or another credit ("Illustration von Y")
+    r"(?=$|[|,·•–—(/]|\s-\s|\s(?i:am|on|le|el|den|vom|um|mit|with|\d)|"
+    r"\s(?i:fotos?|bilder?|photos?|illustrations?|grafik|infografik|video|kamera|schnitt)"
+    r"\s*(?:von|by|:))")
 # After an unambiguous author label a single word (a user name) is a name too.
 _TEXT_BYLINE_LABELLED = re.compile(
     r"^\W*(?:.{0,40}?\d[^A-Za-zÀ-ž]*)?(?i:autor(?:in)?\s*:|author\s*:|auteur\s*:|"
@@ -558,13 +585,17 @@ _TEXT_BYLINE_LABELLED = re.compile(
     r"(?P<name>[\w][\w.'’-]{1,40})\s*"
     r"(?=$|[|,·•–—(]|\s-\s|\s(?i:am|on|le|el|den|vom|um|\d))")
 _FULL_NAME = re.compile(r"(?:(?i:von|by|par|por|door|przez|de|di)\s+)?" + _NAME)
+# "von Ulrike", "by Jdoe": a byline word and one user name, in author markup
+_BY_USER = re.compile(r"(?i:von|vom|by)\s+[\w][\w.'’-]{1,30}")
 _NUMERIC_DATE_TAIL = re.compile(r"\s*[,|·•–—-]\s*\d{1,2}\.\d{1,2}\.\d{2,4}$")
 _NAME_LIST = re.compile(r"\s*(?:,|;|/|&|\s(?:und|and|y|et|e|i)\s)\s*")
 _BYLINE_WORD = re.compile(r"(?:^|\W)(?:von|by|par|por|door|przez|autor|autorin|author|"
-                          r"auteur|text|texte)(?:\W|$)", re.IGNORECASE)
+                          r"auteur|text|texte|redaktion\s*:)(?:\W|$)", re.IGNORECASE)
 # the byline word alone in its element, also after a separator ("<span>| By </span>")
 _BYLINE_LABEL = re.compile(r"^[\s|•·,-]*(?:von|by|par|por|door|przez|autor(?:in)?|author|"
-                           r"auteur|texte?|written by|posted by|geschrieben von|verfasst von)"
+                           r"auteur|texte?|written by|posted by|geschrieben von|verfasst von|"
+                           r"(?:text|texte|words)\s*(?:&|und|and|\+|/|et)\s*"
+                           r"(?:fotos?|bilder?|bild|photos?|pictures?))"
                            r"\s*:?\s*$", re.IGNORECASE)
 # Not the article's byline: comment sections, footers, navigation, sidebars, teasers, sliders.
 # Quotes and embedded posts ("Posted by X on Sunday" of an embedded Facebook post) are
@@ -575,7 +606,10 @@ _OFF_ARTICLE = re.compile(r"comment|footer|sidebar|related|teaser|widget|nav|men
 # "with-sidebar", "wrapper__with-sidebar") describes the layout around the article, not a
 # sidebar
 _LAYOUT_CLASS = re.compile(r"(?:^|[\s_-])(?:(?:has|with|without|no|one|two|three|double|both|"
-                           r"single)[-_])+sidebars?(?=$|\s)", re.IGNORECASE)
+                           r"single)[-_])+(?:sidebars?|nav|navigation)(?=$|\s)|"
+                           # a page layout's name: "layoutTwoColumnsRightSidebar",
+                           # "layout-sidebar-right"
+                           r"(?:^|\s)layout[\w-]*(?=$|\s)", re.IGNORECASE)
 _OFF_ARTICLE_TAGS = frozenset({"footer", "nav", "aside", "header-nav", "script", "style",
                                "noscript", "head", "title", "a", "option", "button",
                                "blockquote"})
@@ -603,8 +637,10 @@ def _text_bylines(root: Any, meta: PageMetadata, limit: int = 3) -> None:
     for el in owners:
         # "<strong>von</strong> <span>Jane Doe</span>": the byline word alone in its own
         # element, the name in the next one; the line is their parent's
+        label = ""
         if el is not None and el.getparent() is not None and \
                 _BYLINE_LABEL.match(el.text_content()):
+            label = el.text_content().strip(" \t\n|•·,-:")
             el = el.getparent()
         if el is None or el in seen:
             continue
@@ -618,6 +654,10 @@ def _text_bylines(root: Any, meta: PageMetadata, limit: int = 3) -> None:
                _off_article(f"{a.get('class') or ''} {a.get('id') or ''}")
                for a in el.iterancestors()) or el.tag in _OFF_ARTICLE_TAGS:
             continue
+        if AUTHOR_HEADING and re.fullmatch(r"(?i:autor(?:in)?|author|auteur)", label) and \
+                text.startswith(label + " "):
+            # "<h4>Autor</h4><p>Jane Doe</p>": the label is its own heading, without a colon
+            text = f"{label}: {text[len(label) + 1:]}"
         match = _TEXT_BYLINE.search(text) or _TEXT_BYLINE_LABELLED.search(text)
         if match is None and el.find(".//br") is not None:
             # "Datum: 19.11.2021<br>Autor: Jane Doe<br>Quelle: X": a <br> ends a line
@@ -632,23 +672,58 @@ def _text_bylines(root: Any, meta: PageMetadata, limit: int = 3) -> None:
                 return
 
 
-def _br_lines(el: Any) -> list[str]:
-    """The text of ``el`` cut into lines at its ``<br>`` elements, each on one line."""
+# "11.12.2019 - Jane Doe", "04.02.2022 | 13:10 Uhr | Jane Doe": a line of a numeric day (and
+# time) and a name, nothing else
+_DAY_START = re.compile(r"\s*(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2})")
+_DATE_NAME = re.compile(
+    r"^(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2})"
+    r"(?:\s*[|,]?\s*\d{1,2}[:.]\d{2}(?:\s*(?i:uhr|h))?)?\s*[-|–—·•/]\s*(?P<name>" + _NAME + r")$")
+
+
+def _date_name_lines(root: Any, meta: PageMetadata) -> None:
+    for el in root.iter("p", "span", "div", "small", "li", "time"):
+        if not el.text or not _DAY_START.match(el.text):
+            continue
+        text = " ".join(" ".join(el.itertext()).split())
+        if len(text) > 80:
+            continue
+        match = _DATE_NAME.match(text)
+        if match and not any(a.tag in _OFF_ARTICLE_TAGS or a.tag not in ("body", "html") and
+                             _off_article(f"{a.get('class') or ''} {a.get('id') or ''}")
+                             for a in el.iterancestors()):
+            meta.add("authors", match.group("name"), "textline")
+            return
+
+
+_BLOCK_TAGS = frozenset({"p", "div", "br", "li", "ul", "h2", "h3", "h4", "h5", "h6"})
+
+
+def _block_lines(el: Any, breaks: frozenset[str] = _BLOCK_TAGS) -> list[str]:
+    """The text of ``el`` cut into lines at its descendants tagged ``breaks`` (block
+    elements and ``<br>``), each line on one line."""
     lines: list[list[str]] = [[]]
 
     def walk(node: Any) -> None:
-        if node.tag == "br":
+        block = node.tag in breaks and node is not el
+        if block:
             lines.append([])
-        elif node.text:
+        if node.text:
             lines[-1].append(node.text)
         for child in node:
             if isinstance(child.tag, str):
                 walk(child)
             if child.tail:
                 lines[-1].append(child.tail)
+        if block:
+            lines.append([])
 
     walk(el)
     return [" ".join(" ".join(parts).split()) for parts in lines]
+
+
+def _br_lines(el: Any) -> list[str]:
+    """The text of ``el`` cut into lines at its ``<br>`` elements."""
+    return _block_lines(el, frozenset({"br"}))
 
 
 # --------------------------------------------------------------------------- author links
@@ -863,6 +938,10 @@ def extract_metadata(doc: Any) -> PageMetadata:
     bylines: list[Any] = []
     for el in root.xpath(_BYLINE_XPATH)[:20]:
         text = " ".join(el.text_content().split())
+        if BYLINE_FIRST_LINE and el.find(".//p") is not None:
+            # an author box: the name, then paragraphs of bio and links ("Jane Doe" +
+            # "Writes about search engines" + "Message"): its first line
+            text = next((line for line in _block_lines(el) if line), text)
         # further bylines count only beside the first one (co-authors), not elsewhere on
         # the page (teasers of other articles, a sister site's link)
         if 2 <= len(text) <= 80 and (not bylines or _near(bylines[0], el)):
@@ -871,13 +950,16 @@ def extract_metadata(doc: Any) -> PageMetadata:
             if len(bylines) == 3:
                 break
     _text_bylines(root, meta)
+    if DATE_NAME_LINES:
+        _date_name_lines(root, meta)
     first_classed: Any = None
     found = 0
     for el in root.xpath(_AUTHOR_CLASS_XPATH)[:30]:
         # "Jane Doe, 01.12.2021": the name and the day of a date-author line
         text = _NUMERIC_DATE_TAIL.sub("", " ".join(el.text_content().split()))
-        if 2 <= len(text) <= 60 and all(
-                _FULL_NAME.fullmatch(part) for part in _NAME_LIST.split(text)) and (
+        if 2 <= len(text) <= 60 and (all(
+                _FULL_NAME.fullmatch(part) for part in _NAME_LIST.split(text)) or
+                _BY_USER.fullmatch(text)) and (
                 first_classed is None or _near(first_classed, el)):
             meta.add("authors", text, "author-class")
             first_classed = first_classed if first_classed is not None else el

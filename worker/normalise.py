@@ -72,9 +72,12 @@ authors      the first source that yields at least one clean name (all its names
              an article source (JSON-LD, ``article:author``, ``rel=author``, byline markup or
              text) gives it and it reads as a person's name (:func:`person_like`: two or three
              capitalised words, no media or organisation word: "Daniel Lemire", not "Presse
-             Augsburg").
+             Augsburg"). Still none: an article signed at its end, its body's last paragraph
+             a person's name standing alone in a ``<p>`` (bold or italic; not a link, button,
+             heading or list item), source "signature" (:data:`SIGNATURE_AUTHORS`).
              Organisation authors (JSON-LD ``Organization``, the site's name, a value with a
-             legal form or public-body word: "GmbH", "S.A.", "Ministerium", "Institut" ...)
+             legal form, public-body or company word: "GmbH", "S.A.", "Ministerium",
+             "Institut", "Solutions", "Group" ...)
              go to ``publisher`` instead; news agencies named alone ("AFP", "EFE") and desks
              ("Redacción EC") are dropped; degrees ("PhD") are not names.
 publisher    JSON-LD ``publisher``, ``og:site_name``, JSON-LD WebSite name, Dublin Core,
@@ -154,6 +157,8 @@ _MAX_LOOSE_AUTHORS = 4
 NEWSPAPER_AUTHORS = False
 SITE_OWNER_AUTHORS = True
 CO_AUTHORS_ELSEWHERE = True
+# the body's last paragraph alone a person's name, printed as its own paragraph
+SIGNATURE_AUTHORS = True
 # An author name is kept only when the page shows it: <meta name=author>, Dublin Core,
 # microdata and newspaper3k often name the site's owner, its web agency or a sidebar profile
 # (measured on web-eval: false author fills 89 -> 59 of 313 pages, accuracy unchanged), and a
@@ -617,7 +622,8 @@ head lead national international foreign local science health tech technology cu
 economics economy investigative data graphics visual visuals multimedia press office
 kultur politik wirtschaft lokales panorama feuilleton wissen
 published updated posted veröffentlicht aktualisiert zuletzt geändert stand am on
-department pressestelle team-leader contributed wire services agency agencies email mail
+department pressestelle team-leader contributed wire service services report reports agency
+agencies email mail
 follow view all posts more articles profile bio twitter facebook linkedin instagram
 hours hour ago minutes minute read min lesezeit uhr stunden
 phd ph.d md m.d mba msc dipl prof dr
@@ -627,7 +633,8 @@ _ORG_WORDS = re.compile(
     r"(?<!\w)(?:gmbh|ag|eg|e\.\s?v\.|se|kg|ohg|ltd|llc|inc|plc|s\.a\.|s\.l\.|sarl|"
     r"bundesministerium|ministerium|ministry|departement|department|bundesamt|landesamt|"
     r"landesanstalt|institut|institute|verband|stiftung|foundation|universität|university|"
-    r"hochschule|akademie|verein|gesellschaft|association|agency|agentur)(?!\w)",
+    r"hochschule|akademie|verein|gesellschaft|association|agency|agentur|solutions|services|"
+    r"systems|consulting|holding|group|gruppe)(?!\w)",
     re.IGNORECASE)
 # A desk, not a person: "Redacción EC", "Redaktion Politik"
 _DESK_START = re.compile(r"^(?:redaktion|redacción|redaccion|redazione|rédaction|newsroom|"
@@ -778,6 +785,24 @@ def clean_authors(values: list[str], site_keys: set[str] | None = None) -> tuple
 
 
 _HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title"})
+# not a signature: links, buttons, navigation, teasers ("Mehr Homestorys", "Invest Now")
+_NOT_SIGNATURE_TAGS = frozenset({"a", "button", "nav", "footer", "aside", "header", "li",
+                                 "h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "label"})
+
+
+def _signature(doc: Any, name: str) -> bool:
+    """Whether ``name`` stands alone in a paragraph of the page (``<p>Jane Doe</p>``, also
+    bold or italic), not in a link, a button, a heading, a list or navigation."""
+    if doc is None:
+        return False
+    for p in doc.iter("p"):
+        if " ".join(p.text_content().split()) != name:
+            continue
+        inner = [el for el in p.iterdescendants() if isinstance(el.tag, str)]
+        if all(el.tag in ("b", "strong", "i", "em", "span") for el in inner) and not any(
+                a.tag in _NOT_SIGNATURE_TAGS for a in p.iterancestors()):
+            return True
+    return False
 
 
 class _VisibleText:
@@ -1154,6 +1179,12 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
     text = drop_leading_title(drop_leading_title(clean_body(body), title), meta.headline_h1)
     extractor = EXTRACTOR_NAME if chosen == "newspaper3k" else SECOND_EXTRACTOR_NAME
     prov["text"] = extractor
+    if not authors and SIGNATURE_AUTHORS and text:
+        # the article signed at its end: a last paragraph that is only a person's name
+        last = text.rsplit("\n\n", 1)[-1].strip()
+        if person_like(last) and _signature(page.doc, last) and \
+                not (author_keys and _is_site(last, author_keys)):
+            authors, prov["authors"] = [last], "signature"
 
     # language, checked against the text
     language = claim
