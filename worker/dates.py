@@ -27,9 +27,9 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["parse_date", "parse_date_local", "offset_minutes", "plausible", "date_from_url",
-           "days_in_text", "zone_offset", "COUNTRY_ZONES", "LANGUAGE_ZONES", "MIN_YEAR",
-           "MONTH_NAMES"]
+__all__ = ["parse_date", "parse_date_local", "first_date", "offset_minutes", "plausible",
+           "date_from_url", "days_in_text", "zone_offset", "COUNTRY_ZONES", "LANGUAGE_ZONES",
+           "MIN_YEAR", "MONTH_NAMES"]
 
 MIN_YEAR = 1990
 _MAX_SKEW = timedelta(hours=14)
@@ -236,6 +236,25 @@ def date_from_url(url: str) -> datetime | None:
 
 
 _ISO_DAY = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
+_ISO_ANYWHERE = re.compile(r"(?<![\d-])(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)" + _TIME, re.IGNORECASE)
+_WRITTEN = (_ISO_ANYWHERE, _YMD_SLASH, _NUMERIC, _DMY_WORDS, _MDY_WORDS)
+# the end of a range ("9-23 Feb 2017", "vom 9.1. - 10.2.2023", "2 to 5 May 2020"): an event
+_RANGE_END = re.compile(r"\d\.?\s*(?:[-\u2013\u2014]|bis|to|au|al)\s*$", re.IGNORECASE)
+
+
+def first_date(text: str, *, us_order: bool = False) -> tuple[int, datetime, int | None] | None:
+    """The first date written in ``text`` (any format :func:`parse_date` reads, with its time
+    when one follows): (its position, aware value, the page's offset or None), or None.
+    The end of a range ("9-23 Feb 2017") is no date of its own and is skipped."""
+    found: list[tuple[int, int]] = []
+    for rx in _WRITTEN:
+        found.extend((m.start(), m.end()) for m in rx.finditer(text)
+                     if not _RANGE_END.search(text[max(0, m.start() - 8):m.start()]))
+    for start, end in sorted(found):
+        parsed = parse_date_local(text[start:end], us_order=us_order)
+        if parsed is not None:
+            return start, parsed[0], parsed[1]
+    return None
 
 
 def _day(year: int, month: int, day: int) -> date | None:

@@ -31,7 +31,8 @@ published_at structured ranking (JSON-LD article to Twitter card); when those so
              writes that value's other day/month reading and not its own, the other one
              (:func:`_other_order`: "11/01/2023" of a month-first CMS on a German page whose
              text writes "01.11.2023"; dotted dates are read day first); then ``<time>``,
-             JSON-LD WebPage and the page's only ``<time>`` outside comments; then htmldate
+             JSON-LD WebPage and the page's only ``<time>`` outside comments, or the header's
+             date line (:func:`dateline`) when it gives another day; then htmldate
              on the page (markup and text); then newspaper3k. A WebPage, only-``<time>`` or
              htmldate day is kept only when the page's visible
              text writes that day (in
@@ -115,6 +116,7 @@ from worker.dates import (
     MONTH_NAMES,
     date_from_url,
     days_in_text,
+    first_date,
     offset_minutes,
     parse_date,
     parse_date_local,
@@ -229,6 +231,9 @@ DATE_CONSENSUS = True
 ZONE_DAY = True
 SHOWN_DAY_FIRST = True
 DAY_ORDER_SHOWN = True
+# the date written in the article's header (see :func:`dateline`) before <time>, JSON-LD
+# WebPage, htmldate and newspaper3k
+DATELINE = True
 
 
 def _consensus(when: tuple[datetime, int | None], src: str | None, cands: list[Candidate],
@@ -799,6 +804,56 @@ class _VisibleText:
         return " ".join(name.casefold().split()) in self._text
 
 
+# How far after the headline's start a date line is looked for (characters of visible text),
+# how long a text may be to be a date line of its own ("14.01.2022 um 09:25", "1. Februar
+# 2022, Jane Doe"), and how far into a longer text a dateline may start ("Bern, 17.08.2007 -
+# Text of the article ...").
+_DATELINE_REACH = 600
+_DATELINE_SHORT = 80
+_DATELINE_LEAD = 25
+_INLINE_TAGS = frozenset({"a", "abbr", "b", "em", "font", "i", "nobr", "small", "span",
+                          "strong", "sub", "sup", "time", "u"})
+
+
+def dateline(headline: Any, *, us_order: bool = False) -> tuple[datetime, int | None] | None:
+    """The date line of the article: the first date written in the visible text from the
+    headline ``<h1>`` on, within its first characters, in a text of its own or at the start of
+    a longer one (not a date in a sentence of the article, an event's or a quote's); (value,
+    offset) as :func:`worker.dates.parse_date_local`, or None."""
+    if headline is None:
+        return None
+    seen = 0
+    skip: set[Any] = set()
+    started = False
+    for el in headline.getroottree().getroot().iter():
+        started = started or el is headline
+        hidden = el.getparent() in skip or not isinstance(el.tag, str) or el.tag in _HIDDEN_TAGS
+        if hidden:
+            skip.add(el)
+        if not started:
+            continue
+        for text, owner in (((None if hidden else el.text), el),
+                            ((el.tail if el.getparent() not in skip else None), el.getparent())):
+            text = " ".join((text or "").split())
+            if not text:
+                continue
+            if first_date(text, us_order=us_order) is not None:
+                # judged on the text of its block ("am <b>5. Februar 2020</b> ab 19 Uhr" is
+                # a sentence's date, not a date line)
+                block = owner
+                while block.tag in _INLINE_TAGS and block.getparent() is not None:
+                    block = block.getparent()
+                whole = " ".join(block.text_content().split())
+                found = first_date(whole, us_order=us_order)
+                if found is not None and seen < _DATELINE_REACH and (
+                        len(whole) <= _DATELINE_SHORT or found[0] <= _DATELINE_LEAD):
+                    return found[1], found[2]
+            seen += len(text) + 1
+            if seen >= _DATELINE_REACH:
+                return None
+    return None
+
+
 # --------------------------------------------------------------------------- language
 @lru_cache(maxsize=1)
 def _identifier() -> Any:
@@ -1004,18 +1059,27 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
             when, src = _other_order(
                 when, src, meta.get("published"), _date,
                 lambda v: _plausible_local(parse_date_local(v, us_order=not us), now), shown)
+    # the days of reviews and comments on the page (microdata): never the page's date
+    foreign = {d.date() for d in (parse_date(v) for v in meta.foreign_dates) if d}
     if when is None:
+        line = _plausible_local(dateline(meta.headline_element, us_order=us), now) \
+            if DATELINE else None
+        if line is not None and _local_day(line) in foreign:
+            line = None
         for cand in weak:
             found_local = _date(cand.value)
             if found_local is not None and (cand.source not in _SHOWN_DATE_SOURCES or
                                             shown.shows_day(_local_day(found_local))):
                 when, src = found_local, cand.source
                 break
+        # the header's date line over a <time> or WebPage date of another day (a teaser's,
+        # the CMS page's); of the same day the other value, which has the time and zone
+        if line is not None and (when is None or _local_day(when) != _local_day(line)):
+            when, src = line, "dateline"
     if when is None and HTMLDATE_FALLBACK is not None:
         found = plausible(htmldate_published(page.doc, base, HTMLDATE_FALLBACK,
                                              languages=_date_languages(claim, page)), now)
         # htmldate also reads the microdata of reviews and comments
-        foreign = {d.date() for d in (parse_date(v) for v in meta.foreign_dates) if d}
         if found is not None and (found.date() in foreign or (
                 "htmldate" in _SHOWN_DATE_SOURCES and not shown.shows_day(found.date()))):
             found = None
@@ -1023,7 +1087,7 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
     if when is None and page.publish_date is not None:
         when = _plausible_local((page.publish_date, offset_minutes(page.publish_date)), now)
         src = "newspaper3k" if when else None
-    if when is not None and src not in ("url", "htmldate"):
+    if when is not None and src not in ("url", "htmldate", "dateline"):
         others = [w for w in (_date(c.value) for c in meta.get("published")) if w]
         if page.publish_date is not None:
             others.append((_utc(page.publish_date) or page.publish_date,
