@@ -417,3 +417,32 @@ def test_month_names_as_a_prefix_tree_match_as_the_plain_alternation() -> None:
         for text in texts:
             assert [m.groups() for m in template.finditer(text)] == \
                 [m.groups() for m in slow.finditer(text)], text
+
+
+def test_dateline_skips_a_change_date_and_sentence_dates() -> None:
+    import lxml.html
+
+    from worker.normalise import dateline
+
+    doc = lxml.html.fromstring(
+        "<html><body><p>Teaser <span>02.12.2022</span></p><article><h1>Radwege</h1>"
+        "<p>Aktualisiert am 09.12.2022</p><p>Von Jana Beispiel, <b>07 Dezember, 2022</b></p>"
+        "<p>Die Arbeiten beginnen am 15. März 2023.</p></article></body></html>")
+    found = dateline(doc.find(".//h1"))
+    assert found is not None and found[0] == datetime(2022, 12, 7, tzinfo=UTC)
+    doc = lxml.html.fromstring(
+        "<html><body><h1>Stammtisch</h1><p>Der nächste Stammtisch findet am Mittwoch, "
+        "<b>5. Februar 2020</b> ab 19 Uhr im Café statt.</p></body></html>")
+    assert dateline(doc.find(".//h1")) is None
+
+
+def test_said_published_takes_the_publication_not_the_change() -> None:
+    from worker.normalise import said_published
+
+    text = "letzte änderung: 31.10.2023 - 14:49 erschienen am: 01.11.2023"
+    found = said_published(text)
+    assert found is not None and found[0] == datetime(2023, 11, 1, tzinfo=UTC)
+    found = said_published("posted on march 3, 2024 by jane doe")
+    assert found is not None and found[0] == datetime(2024, 3, 3, tzinfo=UTC)
+    assert said_published("erscheinungsdatum: 14.08.2017") is None
+    assert said_published("aktualisiert am 02.02.2022") is None

@@ -32,7 +32,8 @@ published_at structured ranking (JSON-LD article to Twitter card); when those so
              (:func:`_other_order`: "11/01/2023" of a month-first CMS on a German page whose
              text writes "01.11.2023"; dotted dates are read day first); then ``<time>``,
              JSON-LD WebPage and the page's only ``<time>`` outside comments, or the header's
-             date line (:func:`dateline`) when it gives another day; then htmldate
+             date line (:func:`dateline`) when it gives another day; then a date the text
+             says is the publication's (:func:`said_published`); then htmldate
              on the page (markup and text); then newspaper3k. A WebPage, only-``<time>`` or
              htmldate day is kept only when the page's visible
              text writes that day (in
@@ -234,6 +235,9 @@ DAY_ORDER_SHOWN = True
 # the date written in the article's header (see :func:`dateline`) before <time>, JSON-LD
 # WebPage, htmldate and newspaper3k
 DATELINE = True
+# a date the page's text says is the publication date ("Erschienen am: 01.11.2023"), before
+# htmldate (see :func:`said_published`)
+PUBLISHED_SAID = True
 
 
 def _consensus(when: tuple[datetime, int | None], src: str | None, cands: list[Candidate],
@@ -791,6 +795,11 @@ class _VisibleText:
                     parts.append(el.tail)
         return " ".join(" ".join(parts).casefold().split())
 
+    @property
+    def text(self) -> str:
+        """The visible text, casefolded, whitespace collapsed."""
+        return self._text
+
     @cached_property
     def _days(self) -> set[date]:
         return days_in_text(self._text)
@@ -811,6 +820,11 @@ class _VisibleText:
 _DATELINE_REACH = 600
 _DATELINE_SHORT = 80
 _DATELINE_LEAD = 25
+# a line that gives the date of a change, not of the publication
+_UPDATED_SAID = re.compile(
+    r"\b(?:updated?|modified|changed|edited|revised|aktualisiert|geändert|änderung|"
+    r"bearbeitet|mis à jour|modifié|actualizado|actualización|aggiornato|modificato|"
+    r"zaktualizowano|bijgewerkt)\b", re.IGNORECASE)
 _INLINE_TAGS = frozenset({"a", "abbr", "b", "em", "font", "i", "nobr", "small", "span",
                           "strong", "sub", "sup", "time", "u"})
 
@@ -846,11 +860,31 @@ def dateline(headline: Any, *, us_order: bool = False) -> tuple[datetime, int | 
                 whole = " ".join(block.text_content().split())
                 found = first_date(whole, us_order=us_order)
                 if found is not None and seen < _DATELINE_REACH and (
-                        len(whole) <= _DATELINE_SHORT or found[0] <= _DATELINE_LEAD):
+                        len(whole) <= _DATELINE_SHORT or found[0] <= _DATELINE_LEAD) and \
+                        not _UPDATED_SAID.search(whole[:found[0]]):
                     return found[1], found[2]
             seen += len(text) + 1
             if seen >= _DATELINE_REACH:
                 return None
+    return None
+
+
+# A publication date said as such in the page's text ("Erschienen am: 01.11.2023", "Published
+# on 3 March 2024", "Publié le 3 mars 2024"); not "updated"/"aktualisiert" dates
+_PUBLISHED_SAID = re.compile(
+    r"\b(?:published|posted|written|veröffentlicht|erschienen|publiziert|gepostet|publié|"
+    r"publicado|publicada|pubblicato|opublikowano|gepubliceerd|datum|date)"
+    r"(?:\s+(?:am|on|le|el|il|den|op))?\s*:?\s*(?=\d|[a-zäéû]{3,10}\.?\s+\d)")
+
+
+def said_published(text: str, *, us_order: bool = False) -> tuple[datetime, int | None] | None:
+    """The first date that the page's (visible, casefolded) ``text`` says is the publication
+    date: right after "published", "veröffentlicht am", "erschienen am", "Datum:" and the
+    like; (value, offset) as :func:`worker.dates.parse_date_local`, or None."""
+    for m in _PUBLISHED_SAID.finditer(text):
+        found = first_date(text[m.end():m.end() + 60], us_order=us_order)
+        if found is not None and found[0] <= 12:
+            return found[1], found[2]
     return None
 
 
@@ -1076,6 +1110,11 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
         # the CMS page's); of the same day the other value, which has the time and zone
         if line is not None and (when is None or _local_day(when) != _local_day(line)):
             when, src = line, "dateline"
+    if PUBLISHED_SAID and when is None:
+        when = _plausible_local(said_published(shown.text, us_order=us), now)
+        if when is not None and _local_day(when) in foreign:
+            when = None
+        src = "text:published" if when is not None else None
     if when is None and HTMLDATE_FALLBACK is not None:
         found = plausible(htmldate_published(page.doc, base, HTMLDATE_FALLBACK,
                                              languages=_date_languages(claim, page)), now)
