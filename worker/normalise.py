@@ -34,7 +34,8 @@ published_at structured ranking (JSON-LD article to Twitter card); when those so
              JSON-LD WebPage and the page's only ``<time>`` outside comments, or the header's
              date line (:func:`dateline`) when it gives another day; then a date the text
              says is the publication's (:func:`said_published`); then htmldate
-             on the page (markup and text); then newspaper3k. A WebPage, only-``<time>`` or
+             on the page (markup and text); then newspaper3k; then a publication date in
+             inline script data (:func:`script_published`). A WebPage, only-``<time>`` or
              htmldate day is kept only when the page's visible
              text writes that day (in
              any format, :func:`worker.dates.days_in_text`): on shops, landing and company
@@ -238,6 +239,8 @@ DATELINE = True
 # a date the page's text says is the publication date ("Erschienen am: 01.11.2023"), before
 # htmldate (see :func:`said_published`)
 PUBLISHED_SAID = True
+# the last resort: a publication date in inline script data (see :func:`script_published`)
+SCRIPT_DATE = True
 
 
 def _consensus(when: tuple[datetime, int | None], src: str | None, cands: list[Candidate],
@@ -888,6 +891,25 @@ def said_published(text: str, *, us_order: bool = False) -> tuple[datetime, int 
     return None
 
 
+# A publication date in a script's data (not JSON-LD, which is read as metadata): a shop's,
+# a review platform's or a JavaScript app's state ("published_at": "2019-03-02T06:22:28+01:00")
+_SCRIPT_PUBLISHED = re.compile(
+    r"""["']?\b(?:datePublished|publishedDate|publishDate|published_at|publishedAt|pubDate|"""
+    r"""publicationDate|publish_date)\b["']?\s*[:=]\s*["']([^"'\\]{8,40})["']""")
+
+
+def script_published(doc: Any) -> list[str]:
+    """The values of publication-date keys in the page's inline scripts other than JSON-LD,
+    in document order."""
+    if doc is None:
+        return []
+    values: list[str] = []
+    for script in doc.iter("script"):
+        if "ld+json" not in (script.get("type") or "").lower() and script.text:
+            values.extend(m[1] for m in _SCRIPT_PUBLISHED.finditer(script.text))
+    return values
+
+
 # --------------------------------------------------------------------------- language
 @lru_cache(maxsize=1)
 def _identifier() -> Any:
@@ -1126,6 +1148,9 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
     if when is None and page.publish_date is not None:
         when = _plausible_local((page.publish_date, offset_minutes(page.publish_date)), now)
         src = "newspaper3k" if when else None
+    if SCRIPT_DATE and when is None:
+        when, src = _first_valid([Candidate(v, "script") for v in script_published(page.doc)],
+                                 _date)
     if when is not None and src not in ("url", "htmldate", "dateline"):
         others = [w for w in (_date(c.value) for c in meta.get("published")) if w]
         if page.publish_date is not None:
