@@ -31,3 +31,20 @@ def test_first_date_skips_the_end_of_a_range() -> None:
 
 def test_first_date_none_without_a_date() -> None:
     assert first_date("Kein Datum hier, nur 2023 Besucher") is None
+
+
+def test_date_in_slug() -> None:
+    from worker.dates import date_in_slug
+
+    assert date_in_slug("https://x.example/meldungen/29-10-2021") == datetime(2021, 10, 29,
+                                                                               tzinfo=UTC)
+    assert date_in_slug("https://x.example/a/~02-01-2022-land-zahlt") == datetime(2022, 1, 2,
+                                                                                   tzinfo=UTC)
+    assert date_in_slug("https://x.example/a/~02-01-2022-land-zahlt",
+                        us_order=True) == datetime(2022, 2, 1, tzinfo=UTC)
+    assert date_in_slug("https://x.example/news/2021_10_29-title") == datetime(2021, 10, 29,
+                                                                               tzinfo=UTC)
+    # the /yyyy/mm/dd/ form is date_from_url's; versions and query strings are no dates
+    assert date_in_slug("https://x.example/2020/01/23/post/") is None
+    assert date_in_slug("https://x.example/download/v1.2.2020") is None
+    assert date_in_slug("https://x.example/p?id=29-10-2021") is None

@@ -446,3 +446,15 @@ def test_said_published_takes_the_publication_not_the_change() -> None:
     assert found is not None and found[0] == datetime(2024, 3, 3, tzinfo=UTC)
     assert said_published("erscheinungsdatum: 14.08.2017") is None
     assert said_published("aktualisiert am 02.02.2022") is None
+
+
+def test_published_from_a_date_in_the_url_slug_when_nothing_else_dates_the_page() -> None:
+    from worker.normalise import extract_record
+
+    html = ("<html lang='de'><head><title>Spendenaufruf</title></head><body><h1>Spendenaufruf"
+            "</h1><p>Der Verein bittet um Spenden für die Opferhilfe in der Region und dankt "
+            "allen, die im vergangenen Jahr geholfen haben.</p></body></html>")
+    rec = extract_record(html, url="https://verein.example/meldungen/29-10-2021",
+                         fetched_at=datetime(2024, 6, 1, tzinfo=UTC))
+    assert rec.published_at == datetime(2021, 10, 29, tzinfo=UTC)
+    assert rec.provenance.get("published_at") == "url:slug"

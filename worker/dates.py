@@ -28,8 +28,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = ["parse_date", "parse_date_local", "first_date", "offset_minutes", "plausible",
-           "date_from_url", "days_in_text", "zone_offset", "COUNTRY_ZONES", "LANGUAGE_ZONES",
-           "MIN_YEAR", "MONTH_NAMES"]
+           "date_from_url", "date_in_slug", "days_in_text", "zone_offset", "COUNTRY_ZONES",
+           "LANGUAGE_ZONES", "MIN_YEAR", "MONTH_NAMES"]
 
 MIN_YEAR = 1990
 _MAX_SKEW = timedelta(hours=14)
@@ -232,6 +232,30 @@ def date_from_url(url: str) -> datetime | None:
     if not m:
         return None
     value = _build(int(m[1]), int(m[2]), int(m[3]))
+    return value.replace(tzinfo=UTC) if value is not None else None
+
+
+# a full date inside a path segment ("/meldungen/29-10-2021", "/news/2021_10_29-title"),
+# not the /2021/10/29/ form (:func:`date_from_url`)
+_SLUG_DMY = re.compile(r"(?<![\d.])(\d{2})([-_.])(\d{2})\2((?:19|20)\d{2})(?![\d.])")
+_SLUG_YMD = re.compile(r"(?<!\d)((?:19|20)\d{2})([-_])(\d{2})\2(\d{2})(?!\d)")
+
+
+def date_in_slug(url: str, *, us_order: bool = False) -> datetime | None:
+    """A full date written inside a segment of the URL's path ("/meldungen/29-10-2021"),
+    day first unless ``us_order`` and the first part could be a month (as :func:`parse_date`
+    reads ``a/b/yyyy``); None when the path has none."""
+    path = re.sub(r"^[a-z]+://[^/]+", "", url or "", flags=re.IGNORECASE).split("?")[0]
+    m = _SLUG_YMD.search(path)
+    if m:
+        value = _build(int(m[1]), int(m[3]), int(m[4]))
+    else:
+        m = _SLUG_DMY.search(path)
+        if not m:
+            return None
+        a, b = int(m[1]), int(m[3])
+        day, month = (b, a) if us_order and a <= 12 else (a, b)
+        value = _build(int(m[4]), month, day)
     return value.replace(tzinfo=UTC) if value is not None else None
 
 

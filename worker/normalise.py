@@ -35,9 +35,10 @@ published_at structured ranking (JSON-LD article to Twitter card); when those so
              date line (:func:`dateline`) when it gives another day; then a date the text
              says is the publication's (:func:`said_published`); then htmldate
              on the page (markup and text); then newspaper3k; then a publication date in
-             inline script data (:func:`script_published`). A WebPage, only-``<time>`` or
-             htmldate day is kept only when the page's visible
-             text writes that day (in
+             inline script data (:func:`script_published`); then a full date inside a
+             segment of the URL's path (:func:`worker.dates.date_in_slug`). A WebPage,
+             only-``<time>`` or htmldate day is kept only when the page's visible text writes
+             that day (in
              any format, :func:`worker.dates.days_in_text`): on shops, landing and company
              pages they are the CMS's page date or a guess, not a publication date. Each
              value is parsed by :mod:`worker.dates` (time zone kept, stored UTC; no zone ->
@@ -117,6 +118,7 @@ from worker.dates import (
     LANGUAGE_ZONES,
     MONTH_NAMES,
     date_from_url,
+    date_in_slug,
     days_in_text,
     first_date,
     offset_minutes,
@@ -241,6 +243,8 @@ DATELINE = True
 PUBLISHED_SAID = True
 # the last resort: a publication date in inline script data (see :func:`script_published`)
 SCRIPT_DATE = True
+# after it: a full date inside a segment of the URL's path ("/meldungen/29-10-2021")
+SLUG_DATE = True
 
 
 def _consensus(when: tuple[datetime, int | None], src: str | None, cands: list[Candidate],
@@ -1151,6 +1155,9 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
     if SCRIPT_DATE and when is None:
         when, src = _first_valid([Candidate(v, "script") for v in script_published(page.doc)],
                                  _date)
+    if SLUG_DATE and when is None:
+        slug_date = plausible(date_in_slug(base, us_order=us), now)
+        when, src = ((slug_date, None), "url:slug") if slug_date is not None else (None, None)
     if when is not None and src not in ("url", "htmldate", "dateline"):
         others = [w for w in (_date(c.value) for c in meta.get("published")) if w]
         if page.publish_date is not None:
