@@ -30,7 +30,8 @@ published_at structured ranking (JSON-LD article to Twitter card); when those so
              one (:func:`_shown_instead`: a CMS date moved on by an update); when the page
              writes that value's other day/month reading and not its own, the other one
              (:func:`_other_order`: "11/01/2023" of a month-first CMS on a German page whose
-             text writes "01.11.2023"; dotted dates are read day first); then ``<time>``,
+             text writes "01.11.2023"; dotted dates are read day first); a chosen day still
+             written nowhere gives way to the header's date line (within a year); then ``<time>``,
              JSON-LD WebPage and the page's only ``<time>`` outside comments, or the header's
              date line (:func:`dateline`) when it gives another day; then a date the text
              says is the publication's (:func:`said_published`); then htmldate
@@ -241,6 +242,9 @@ DATELINE = True
 # a date the page's text says is the publication date ("Erschienen am: 01.11.2023"), before
 # htmldate (see :func:`said_published`)
 PUBLISHED_SAID = True
+# a chosen day the page writes nowhere gives way to the header's date line within this many days
+DATELINE_SHOWN = True
+_DATELINE_SHOWN_MAX_DAYS = 366
 # the last resort: a publication date in inline script data (see :func:`script_published`)
 SCRIPT_DATE = True
 # after it: a full date inside a segment of the URL's path ("/meldungen/29-10-2021")
@@ -1168,6 +1172,15 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
             zone = page_zone(domain_of(base) or "", [c.value for c in lang_claims])
             when = zone_day(when, zone, lambda d: shown.shows_day(d) or (
                 url_date is not None and url_date.date() == d))
+    if DATELINE_SHOWN and when is not None and src != "url" and \
+            not shown.shows_day(_local_day(when)) and (
+            url_date is None or url_date.date() != _local_day(when)):
+        # the chosen (local) day is written nowhere on the page: the header's date line, if
+        # near
+        line = _plausible_local(dateline(meta.headline_element, us_order=us), now)
+        if line is not None and _local_day(line) not in foreign and abs(
+                (_local_day(line) - _local_day(when)).days) <= _DATELINE_SHOWN_MAX_DAYS:
+            when, src = line, "dateline"
     published, published_offset = when if when is not None else (None, None)
     if published is not None:
         prov["published_at"] = src or ""
