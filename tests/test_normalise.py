@@ -458,3 +458,16 @@ def test_published_from_a_date_in_the_url_slug_when_nothing_else_dates_the_page(
                          fetched_at=datetime(2024, 6, 1, tzinfo=UTC))
     assert rec.published_at == datetime(2021, 10, 29, tzinfo=UTC)
     assert rec.provenance.get("published_at") == "url:slug"
+
+
+def test_dateline_after_a_long_standfirst() -> None:
+    import lxml.html
+
+    from worker.normalise import dateline
+
+    standfirst = "Ein langer Vorspann über die Folge und ihre Gäste. " * 14  # ~700 characters
+    doc = lxml.html.fromstring(
+        f"<html><body><h1>Folge 158</h1><p>{standfirst}</p><p>16.08.2019</p>"
+        "<p>Die Folge beginnt mit einer Frage.</p></body></html>")
+    found = dateline(doc.find(".//h1"))
+    assert found is not None and found[0] == datetime(2019, 8, 16, tzinfo=UTC)

@@ -828,7 +828,7 @@ class _VisibleText:
 # how long a text may be to be a date line of its own ("14.01.2022 um 09:25", "1. Februar
 # 2022, Jane Doe"), and how far into a longer text a dateline may start ("Bern, 17.08.2007 -
 # Text of the article ...").
-_DATELINE_REACH = 600
+_DATELINE_REACH = 1000
 _DATELINE_SHORT = 80
 _DATELINE_LEAD = 25
 # a line that gives the date of a change, not of the publication
