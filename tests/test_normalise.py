@@ -449,3 +449,57 @@ def test_company_and_wire_words_are_no_authors() -> None:
     assert clean_authors(["Nordlicht Consulting"]) == ([], ["Nordlicht Consulting"])
     assert clean_authors(["Staff and news service reports"]) == ([], [])
     assert clean_authors(["Jana Roth"]) == (["Jana Roth"], [])
+
+
+def test_dateline_skips_a_change_date_and_sentence_dates() -> None:
+    import lxml.html
+
+    from worker.normalise import dateline
+
+    doc = lxml.html.fromstring(
+        "<html><body><p>Teaser <span>02.12.2022</span></p><article><h1>Radwege</h1>"
+        "<p>Aktualisiert am 09.12.2022</p><p>Von Jana Beispiel, <b>07 Dezember, 2022</b></p>"
+        "<p>Die Arbeiten beginnen am 15. März 2023.</p></article></body></html>")
+    found = dateline(doc.find(".//h1"))
+    assert found is not None and found[0] == datetime(2022, 12, 7, tzinfo=UTC)
+    doc = lxml.html.fromstring(
+        "<html><body><h1>Stammtisch</h1><p>Der nächste Stammtisch findet am Mittwoch, "
+        "<b>5. Februar 2020</b> ab 19 Uhr im Café statt.</p></body></html>")
+    assert dateline(doc.find(".//h1")) is None
+
+
+def test_said_published_takes_the_publication_not_the_change() -> None:
+    from worker.normalise import said_published
+
+    text = "letzte änderung: 31.10.2023 - 14:49 erschienen am: 01.11.2023"
+    found = said_published(text)
+    assert found is not None and found[0] == datetime(2023, 11, 1, tzinfo=UTC)
+    found = said_published("posted on march 3, 2024 by jane doe")
+    assert found is not None and found[0] == datetime(2024, 3, 3, tzinfo=UTC)
+    assert said_published("erscheinungsdatum: 14.08.2017") is None
+    assert said_published("aktualisiert am 02.02.2022") is None
+
+
+def test_published_from_a_date_in_the_url_slug_when_nothing_else_dates_the_page() -> None:
+    from worker.normalise import extract_record
+
+    html = ("<html lang='de'><head><title>Spendenaufruf</title></head><body><h1>Spendenaufruf"
+            "</h1><p>Der Verein bittet um Spenden für die Opferhilfe in der Region und dankt "
+            "allen, die im vergangenen Jahr geholfen haben.</p></body></html>")
+    rec = extract_record(html, url="https://verein.example/meldungen/29-10-2021",
+                         fetched_at=datetime(2024, 6, 1, tzinfo=UTC))
+    assert rec.published_at == datetime(2021, 10, 29, tzinfo=UTC)
+    assert rec.provenance.get("published_at") == "url:slug"
+
+
+def test_dateline_after_a_long_standfirst() -> None:
+    import lxml.html
+
+    from worker.normalise import dateline
+
+    standfirst = "Ein langer Vorspann über die Folge und ihre Gäste. " * 14  # ~700 characters
+    doc = lxml.html.fromstring(
+        f"<html><body><h1>Folge 158</h1><p>{standfirst}</p><p>16.08.2019</p>"
+        "<p>Die Folge beginnt mit einer Frage.</p></body></html>")
+    found = dateline(doc.find(".//h1"))
+    assert found is not None and found[0] == datetime(2019, 8, 16, tzinfo=UTC)

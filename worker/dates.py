@@ -27,9 +27,9 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["parse_date", "parse_date_local", "offset_minutes", "plausible", "date_from_url",
-           "days_in_text", "zone_offset", "COUNTRY_ZONES", "LANGUAGE_ZONES", "MIN_YEAR",
-           "MONTH_NAMES"]
+__all__ = ["parse_date", "parse_date_local", "first_date", "offset_minutes", "plausible",
+           "date_from_url", "date_in_slug", "days_in_text", "zone_offset", "COUNTRY_ZONES",
+           "LANGUAGE_ZONES", "MIN_YEAR", "MONTH_NAMES"]
 
 MIN_YEAR = 1990
 _MAX_SKEW = timedelta(hours=14)
@@ -235,7 +235,50 @@ def date_from_url(url: str) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None else None
 
 
+# a full date inside a path segment ("/meldungen/29-10-2021", "/news/2021_10_29-title"),
+# not the /2021/10/29/ form (:func:`date_from_url`)
+_SLUG_DMY = re.compile(r"(?<![\d.])(\d{2})([-_.])(\d{2})\2((?:19|20)\d{2})(?![\d.])")
+_SLUG_YMD = re.compile(r"(?<!\d)((?:19|20)\d{2})([-_])(\d{2})\2(\d{2})(?!\d)")
+
+
+def date_in_slug(url: str, *, us_order: bool = False) -> datetime | None:
+    """A full date written inside a segment of the URL's path ("/meldungen/29-10-2021"),
+    day first unless ``us_order`` and the first part could be a month (as :func:`parse_date`
+    reads ``a/b/yyyy``); None when the path has none."""
+    path = re.sub(r"^[a-z]+://[^/]+", "", url or "", flags=re.IGNORECASE).split("?")[0]
+    m = _SLUG_YMD.search(path)
+    if m:
+        value = _build(int(m[1]), int(m[3]), int(m[4]))
+    else:
+        m = _SLUG_DMY.search(path)
+        if not m:
+            return None
+        a, b = int(m[1]), int(m[3])
+        day, month = (b, a) if us_order and a <= 12 else (a, b)
+        value = _build(int(m[4]), month, day)
+    return value.replace(tzinfo=UTC) if value is not None else None
+
+
 _ISO_DAY = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
+_ISO_ANYWHERE = re.compile(r"(?<![\d-])(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)" + _TIME, re.IGNORECASE)
+_WRITTEN = (_ISO_ANYWHERE, _YMD_SLASH, _NUMERIC, _DMY_WORDS, _MDY_WORDS)
+# the end of a range ("9-23 Feb 2017", "vom 9.1. - 10.2.2023", "2 to 5 May 2020"): an event
+_RANGE_END = re.compile(r"\d\.?\s*(?:[-\u2013\u2014]|bis|to|au|al)\s*$", re.IGNORECASE)
+
+
+def first_date(text: str, *, us_order: bool = False) -> tuple[int, datetime, int | None] | None:
+    """The first date written in ``text`` (any format :func:`parse_date` reads, with its time
+    when one follows): (its position, aware value, the page's offset or None), or None.
+    The end of a range ("9-23 Feb 2017") is no date of its own and is skipped."""
+    found: list[tuple[int, int]] = []
+    for rx in _WRITTEN:
+        found.extend((m.start(), m.end()) for m in rx.finditer(text)
+                     if not _RANGE_END.search(text[max(0, m.start() - 8):m.start()]))
+    for start, end in sorted(found):
+        parsed = parse_date_local(text[start:end], us_order=us_order)
+        if parsed is not None:
+            return start, parsed[0], parsed[1]
+    return None
 
 
 def _day(year: int, month: int, day: int) -> date | None:

@@ -239,6 +239,8 @@ class PageMetadata:
     # the kicker printed as the first part of that <h1> ("Topic" in <h1><span class=
     # "kicker">Topic</span> Headline</h1>), "" when it has none
     headline_kicker: str = ""
+    # that <h1> element itself (None when the page has no such headline)
+    headline_element: Any = None
     # publication dates of reviews and comments on the page (microdata): not the page's
     foreign_dates: list[str] = field(default_factory=list)
     # JSON-LD publishers typed Person (a personal blog's owner): not an organisation, so no
@@ -980,6 +982,7 @@ def extract_metadata(doc: Any) -> PageMetadata:
     headline = in_main[:1] or (h1 if len(h1) == 1 else [])
     if headline:
         meta.headline_h1 = _shown_text(headline[0])
+        meta.headline_element = headline[0]
         meta.headline_kicker = _kicker(headline[0])
     meta.sort()
     return meta

@@ -30,11 +30,16 @@ published_at structured ranking (JSON-LD article to Twitter card); when those so
              one (:func:`_shown_instead`: a CMS date moved on by an update); when the page
              writes that value's other day/month reading and not its own, the other one
              (:func:`_other_order`: "11/01/2023" of a month-first CMS on a German page whose
-             text writes "01.11.2023"; dotted dates are read day first); then ``<time>``,
-             JSON-LD WebPage and the page's only ``<time>`` outside comments; then htmldate
-             on the page (markup and text); then newspaper3k. A WebPage, only-``<time>`` or
-             htmldate day is kept only when the page's visible
-             text writes that day (in
+             text writes "01.11.2023"; dotted dates are read day first); a chosen day still
+             written nowhere gives way to the header's date line (within a year); then ``<time>``,
+             JSON-LD WebPage and the page's only ``<time>`` outside comments, or the header's
+             date line (:func:`dateline`) when it gives another day; then a date the text
+             says is the publication's (:func:`said_published`); then htmldate
+             on the page (markup and text); then newspaper3k; then a publication date in
+             inline script data (:func:`script_published`); then a full date inside a
+             segment of the URL's path (:func:`worker.dates.date_in_slug`). A WebPage,
+             only-``<time>`` or htmldate day is kept only when the page's visible text writes
+             that day (in
              any format, :func:`worker.dates.days_in_text`): on shops, landing and company
              pages they are the CMS's page date or a guess, not a publication date. Each
              value is parsed by :mod:`worker.dates` (time zone kept, stored UTC; no zone ->
@@ -119,7 +124,9 @@ from worker.dates import (
     LANGUAGE_ZONES,
     MONTH_NAMES,
     date_from_url,
+    date_in_slug,
     days_in_text,
+    first_date,
     offset_minutes,
     parse_date,
     parse_date_local,
@@ -250,6 +257,19 @@ DATE_CONSENSUS = True
 ZONE_DAY = True
 SHOWN_DAY_FIRST = True
 DAY_ORDER_SHOWN = True
+# the date written in the article's header (see :func:`dateline`) before <time>, JSON-LD
+# WebPage, htmldate and newspaper3k
+DATELINE = True
+# a date the page's text says is the publication date ("Erschienen am: 01.11.2023"), before
+# htmldate (see :func:`said_published`)
+PUBLISHED_SAID = True
+# a chosen day the page writes nowhere gives way to the header's date line within this many days
+DATELINE_SHOWN = True
+_DATELINE_SHOWN_MAX_DAYS = 366
+# the last resort: a publication date in inline script data (see :func:`script_published`)
+SCRIPT_DATE = True
+# after it: a full date inside a segment of the URL's path ("/meldungen/29-10-2021")
+SLUG_DATE = True
 
 
 def _consensus(when: tuple[datetime, int | None], src: str | None, cands: list[Candidate],
@@ -827,6 +847,11 @@ class _VisibleText:
                     parts.append(el.tail)
         return " ".join(" ".join(parts).casefold().split())
 
+    @property
+    def text(self) -> str:
+        """The visible text, casefolded, whitespace collapsed."""
+        return self._text
+
     @cached_property
     def _days(self) -> set[date]:
         return days_in_text(self._text)
@@ -838,6 +863,100 @@ class _VisibleText:
     def contains(self, name: str) -> bool:
         """Whether ``name`` is shown on the page (case- and whitespace-insensitive)."""
         return " ".join(name.casefold().split()) in self._text
+
+
+# How far after the headline's start a date line is looked for (characters of visible text),
+# how long a text may be to be a date line of its own ("14.01.2022 um 09:25", "1. Februar
+# 2022, Jane Doe"), and how far into a longer text a dateline may start ("Bern, 17.08.2007 -
+# Text of the article ...").
+_DATELINE_REACH = 1000
+_DATELINE_SHORT = 80
+_DATELINE_LEAD = 25
+# a line that gives the date of a change, not of the publication
+_UPDATED_SAID = re.compile(
+    r"\b(?:updated?|modified|changed|edited|revised|aktualisiert|geändert|änderung|"
+    r"bearbeitet|mis à jour|modifié|actualizado|actualización|aggiornato|modificato|"
+    r"zaktualizowano|bijgewerkt)\b", re.IGNORECASE)
+_INLINE_TAGS = frozenset({"a", "abbr", "b", "em", "font", "i", "nobr", "small", "span",
+                          "strong", "sub", "sup", "time", "u"})
+
+
+def dateline(headline: Any, *, us_order: bool = False) -> tuple[datetime, int | None] | None:
+    """The date line of the article: the first date written in the visible text from the
+    headline ``<h1>`` on, within its first characters, in a text of its own or at the start of
+    a longer one (not a date in a sentence of the article, an event's or a quote's); (value,
+    offset) as :func:`worker.dates.parse_date_local`, or None."""
+    if headline is None:
+        return None
+    seen = 0
+    skip: set[Any] = set()
+    started = False
+    for el in headline.getroottree().getroot().iter():
+        started = started or el is headline
+        hidden = el.getparent() in skip or not isinstance(el.tag, str) or el.tag in _HIDDEN_TAGS
+        if hidden:
+            skip.add(el)
+        if not started:
+            continue
+        for text, owner in (((None if hidden else el.text), el),
+                            ((el.tail if el.getparent() not in skip else None), el.getparent())):
+            text = " ".join((text or "").split())
+            if not text:
+                continue
+            if first_date(text, us_order=us_order) is not None:
+                # judged on the text of its block ("am <b>5. Februar 2020</b> ab 19 Uhr" is
+                # a sentence's date, not a date line)
+                block = owner
+                while block.tag in _INLINE_TAGS and block.getparent() is not None:
+                    block = block.getparent()
+                whole = " ".join(block.text_content().split())
+                found = first_date(whole, us_order=us_order)
+                if found is not None and seen < _DATELINE_REACH and (
+                        len(whole) <= _DATELINE_SHORT or found[0] <= _DATELINE_LEAD) and \
+                        not _UPDATED_SAID.search(whole[:found[0]]):
+                    return found[1], found[2]
+            seen += len(text) + 1
+            if seen >= _DATELINE_REACH:
+                return None
+    return None
+
+
+# A publication date said as such in the page's text ("Erschienen am: 01.11.2023", "Published
+# on 3 March 2024", "Publié le 3 mars 2024"); not "updated"/"aktualisiert" dates
+_PUBLISHED_SAID = re.compile(
+    r"\b(?:published|posted|written|veröffentlicht|erschienen|publiziert|gepostet|publié|"
+    r"publicado|publicada|pubblicato|opublikowano|gepubliceerd|datum|date)"
+    r"(?:\s+(?:am|on|le|el|il|den|op))?\s*:?\s*(?=\d|[a-zäéû]{3,10}\.?\s+\d)")
+
+
+def said_published(text: str, *, us_order: bool = False) -> tuple[datetime, int | None] | None:
+    """The first date that the page's (visible, casefolded) ``text`` says is the publication
+    date: right after "published", "veröffentlicht am", "erschienen am", "Datum:" and the
+    like; (value, offset) as :func:`worker.dates.parse_date_local`, or None."""
+    for m in _PUBLISHED_SAID.finditer(text):
+        found = first_date(text[m.end():m.end() + 60], us_order=us_order)
+        if found is not None and found[0] <= 12:
+            return found[1], found[2]
+    return None
+
+
+# A publication date in a script's data (not JSON-LD, which is read as metadata): a shop's,
+# a review platform's or a JavaScript app's state ("published_at": "2019-03-02T06:22:28+01:00")
+_SCRIPT_PUBLISHED = re.compile(
+    r"""["']?\b(?:datePublished|publishedDate|publishDate|published_at|publishedAt|pubDate|"""
+    r"""publicationDate|publish_date)\b["']?\s*[:=]\s*["']([^"'\\]{8,40})["']""")
+
+
+def script_published(doc: Any) -> list[str]:
+    """The values of publication-date keys in the page's inline scripts other than JSON-LD,
+    in document order."""
+    if doc is None:
+        return []
+    values: list[str] = []
+    for script in doc.iter("script"):
+        if "ld+json" not in (script.get("type") or "").lower() and script.text:
+            values.extend(m[1] for m in _SCRIPT_PUBLISHED.finditer(script.text))
+    return values
 
 
 # --------------------------------------------------------------------------- language
@@ -1089,18 +1208,32 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
             when, src = _other_order(
                 when, src, meta.get("published"), _date,
                 lambda v: _plausible_local(parse_date_local(v, us_order=not us), now), shown)
+    # the days of reviews and comments on the page (microdata): never the page's date
+    foreign = {d.date() for d in (parse_date(v) for v in meta.foreign_dates) if d}
     if when is None:
+        line = _plausible_local(dateline(meta.headline_element, us_order=us), now) \
+            if DATELINE else None
+        if line is not None and _local_day(line) in foreign:
+            line = None
         for cand in weak:
             found_local = _date(cand.value)
             if found_local is not None and (cand.source not in _SHOWN_DATE_SOURCES or
                                             shown.shows_day(_local_day(found_local))):
                 when, src = found_local, cand.source
                 break
+        # the header's date line over a <time> or WebPage date of another day (a teaser's,
+        # the CMS page's); of the same day the other value, which has the time and zone
+        if line is not None and (when is None or _local_day(when) != _local_day(line)):
+            when, src = line, "dateline"
+    if PUBLISHED_SAID and when is None:
+        when = _plausible_local(said_published(shown.text, us_order=us), now)
+        if when is not None and _local_day(when) in foreign:
+            when = None
+        src = "text:published" if when is not None else None
     if when is None and HTMLDATE_FALLBACK is not None:
         found = plausible(htmldate_published(page.doc, base, HTMLDATE_FALLBACK,
                                              languages=_date_languages(claim, page)), now)
         # htmldate also reads the microdata of reviews and comments
-        foreign = {d.date() for d in (parse_date(v) for v in meta.foreign_dates) if d}
         if found is not None and (found.date() in foreign or (
                 "htmldate" in _SHOWN_DATE_SOURCES and not shown.shows_day(found.date()))):
             found = None
@@ -1108,7 +1241,13 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
     if when is None and page.publish_date is not None:
         when = _plausible_local((page.publish_date, offset_minutes(page.publish_date)), now)
         src = "newspaper3k" if when else None
-    if when is not None and src not in ("url", "htmldate"):
+    if SCRIPT_DATE and when is None:
+        when, src = _first_valid([Candidate(v, "script") for v in script_published(page.doc)],
+                                 _date)
+    if SLUG_DATE and when is None:
+        slug_date = plausible(date_in_slug(base, us_order=us), now)
+        when, src = ((slug_date, None), "url:slug") if slug_date is not None else (None, None)
+    if when is not None and src not in ("url", "htmldate", "dateline"):
         others = [w for w in (_date(c.value) for c in meta.get("published")) if w]
         if page.publish_date is not None:
             others.append((_utc(page.publish_date) or page.publish_date,
@@ -1118,6 +1257,15 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
             zone = page_zone(domain_of(base) or "", [c.value for c in lang_claims])
             when = zone_day(when, zone, lambda d: shown.shows_day(d) or (
                 url_date is not None and url_date.date() == d))
+    if DATELINE_SHOWN and when is not None and src != "url" and \
+            not shown.shows_day(_local_day(when)) and (
+            url_date is None or url_date.date() != _local_day(when)):
+        # the chosen (local) day is written nowhere on the page: the header's date line, if
+        # near
+        line = _plausible_local(dateline(meta.headline_element, us_order=us), now)
+        if line is not None and _local_day(line) not in foreign and abs(
+                (_local_day(line) - _local_day(when)).days) <= _DATELINE_SHOWN_MAX_DAYS:
+            when, src = line, "dateline"
     published, published_offset = when if when is not None else (None, None)
     if published is not None:
         prov["published_at"] = src or ""
