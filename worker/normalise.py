@@ -460,6 +460,14 @@ def _is_site(text: str, keys: set[str]) -> bool:
                for k in keys)
 
 
+def _names_site(text: str, keys: set[str]) -> bool:
+    """Whether ``text`` as a whole is the site's name ("Hummeln", "Hummeln.de Magazin"), not a
+    headline that has the name among its words ("Tote Hummeln unter Linden")."""
+    key = _squash(text)
+    return bool(key) and any(key == k or (len(k) >= 4 and k in key and len(key) <= len(k) + 8)
+                             for k in keys)
+
+
 _MONTH_WORDS = re.compile(r"\b(?:" + "|".join(sorted(MONTH_NAMES, key=len, reverse=True)) +
                           r"|uhr|um|at|am|pm)\b\.?", re.IGNORECASE)
 
@@ -537,7 +545,7 @@ def prefer_headline(title: str | None, h1: str, declared: list[str],
     """
     h1 = _one_line(h1)
     key = _words(h1)
-    if not key or len(h1) > 300 or _is_site(h1, site_keys):
+    if not key or len(h1) > 300 or _names_site(h1, site_keys):
         return title, False
     others = [w for w in (_words(d) for d in declared) if w]
     if any(key in o for o in others):
