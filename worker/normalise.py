@@ -17,7 +17,9 @@ title        structured ranking, then newspaper3k (when it took the site's name,
              prefix (and WordPress's "Blog Archive" crumb) is cut
              when the cut part is the site's name or domain, a date/time part likewise; HTML
              entities decoded. Then the visible headline (first ``<h1>`` in ``<article>``/
-             ``<main>``, else the only ``<h1>``; visually hidden parts left out, a kicker
+             ``<main>``, else the only ``<h1>`` (one text printed twice is one), else the
+             one ``<h1>`` a declared title confirms (:func:`confirmed_heading`: it covers
+             more than half of its words); visually hidden parts left out, a kicker
              printed in front of it dropped when a declared title has the headline alone,
              see :func:`drop_kicker`) replaces it when the declared titles confirm it (see
              :func:`prefer_headline`): declared titles carry kickers and SEO wording.
@@ -527,6 +529,26 @@ def drop_kicker(h1: str, kicker: str, declared: list[str]) -> str:
     return h1
 
 
+# A heading among several that a declared title confirms covers more than this share of the
+# declared title's words (not a section name such as "News" that the title also has).
+_HEADING_SHARE = 0.5
+
+
+def confirmed_heading(headings: list[str], declared: list[str]) -> str:
+    """The one heading of ``headings`` (the page's several ``<h1>``) whose words a declared
+    title contains and that covers more than half of that title's words: the headline among
+    a page's other ``<h1>`` (a login box, a section name, the author's name); "" when none
+    or more than one is."""
+    titles = [w for w in (_words(d) for d in declared[:3]) if w]
+    found = []
+    for heading in headings:
+        key = _words(heading)
+        if key and any(key in t and len(key.split()) > _HEADING_SHARE * len(t.split())
+                       for t in titles):
+            found.append(heading)
+    return found[0] if len(found) == 1 else ""
+
+
 def prefer_headline(title: str | None, h1: str, declared: list[str],
                     site_keys: set[str]) -> tuple[str | None, bool]:
     """The visible ``<h1>`` headline instead of ``title`` when the page's titles confirm it.
@@ -971,9 +993,10 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
         own = clean_title(raw or "", site_keys)
         if own and _squash(own) not in site_keys:
             title, src = own, "html:title"
-    if meta.headline_h1:
-        declared = [c.value for c in title_cands if c.source != "html"]
-        h1 = clean_title(drop_kicker(meta.headline_h1, meta.headline_kicker, declared),
+    declared = [c.value for c in title_cands if c.source != "html"]
+    headline_h1 = meta.headline_h1 or confirmed_heading(meta.h1_texts, declared)
+    if headline_h1:
+        h1 = clean_title(drop_kicker(headline_h1, meta.headline_kicker, declared),
                          site_keys)
         headline, took = prefer_headline(title, h1, declared, site_keys)
         if took and headline != title:
