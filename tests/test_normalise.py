@@ -417,3 +417,16 @@ def test_month_names_as_a_prefix_tree_match_as_the_plain_alternation() -> None:
         for text in texts:
             assert [m.groups() for m in template.finditer(text)] == \
                 [m.groups() for m in slow.finditer(text)], text
+
+
+def test_prefer_headline_soft_hyphens() -> None:
+    from worker.normalise import prefer_headline
+
+    # the <h1> carries the visible text's hyphenation hints (soft hyphens): the same
+    # headline as the declared title, which is kept as it is
+    declared = "Neue Regeln für Fahrradstraßen"
+    h1 = "Neue Re\xadgeln für Fahr\xadrad\xadstra\xadßen"
+    assert prefer_headline(declared, h1, [declared], set()) == (declared, False)
+    # another <h1> with soft hyphens is still compared word for word
+    assert prefer_headline("Verkehr: Neue Regeln für Fahrradstraßen", h1,
+                           ["Verkehr: Neue Regeln für Fahrradstraßen"], set()) == (h1, True)

@@ -509,7 +509,7 @@ _BLOG_ARCHIVE = re.compile(r"blog[ -]?archiv(?:e)?", re.IGNORECASE)
 
 def _words(text: str) -> str:
     """Lower-case words only: for comparing titles written with other quotes/dashes."""
-    return " ".join(re.findall(r"\w+", html_lib.unescape(text).casefold()))
+    return " ".join(re.findall(r"\w+", html_lib.unescape(text).replace("\xad", "").casefold()))
 
 
 # A headline <h1> sharing this share of its words with a title the page declares is the same
@@ -568,6 +568,9 @@ def prefer_headline(title: str | None, h1: str, declared: list[str],
     h1 = _one_line(h1)
     key = _words(h1)
     if not key or len(h1) > 300 or _names_site(h1, site_keys):
+        return title, False
+    if title and h1.replace("\xad", "") == title.replace("\xad", ""):
+        # the same headline, but for the visible text's hyphenation hints (soft hyphens)
         return title, False
     others = [w for w in (_words(d) for d in declared) if w]
     if any(key in o for o in others):
