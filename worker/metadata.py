@@ -227,6 +227,8 @@ class PageMetadata:
     # the texts of the page's <h1> elements (not logos), each once, in page order: when
     # there is no headline <h1>, one of them may still be confirmed by the declared titles
     h1_texts: list[str] = field(default_factory=list)
+    # the same for <h2> elements (a page whose headline is an <h2>)
+    h2_texts: list[str] = field(default_factory=list)
     # publication dates of reviews and comments on the page (microdata): not the page's
     foreign_dates: list[str] = field(default_factory=list)
     # JSON-LD publishers typed Person (a personal blog's owner): not an organisation, so no
@@ -895,8 +897,11 @@ def extract_metadata(doc: Any) -> PageMetadata:
         elif text:
             h1.append(h)
     # the same <h1> printed twice (a mobile and a desktop layout) is one headline
+    texts = {_shown_text(h) for h in h1}
     meta.h1_texts = list(dict.fromkeys(_shown_text(h) for h in h1))[:20]
-    if len(meta.h1_texts) == 1:
+    meta.h2_texts = [t for t in dict.fromkeys(_shown_text(h) for h in root.xpath("//h2")[:30])
+                     if t][:20]
+    if len(texts) == 1:
         meta.add("title", _shown_text(h1[0]), "html")
     in_main = [h for h in h1 if h.xpath("ancestor::article|ancestor::main|"
                                         "ancestor::*[@role='main']")]

@@ -19,7 +19,8 @@ title        structured ranking, then newspaper3k (when it took the site's name,
              entities decoded. Then the visible headline (first ``<h1>`` in ``<article>``/
              ``<main>``, else the only ``<h1>`` (one text printed twice is one), else the
              one ``<h1>`` a declared title confirms (:func:`confirmed_heading`: it covers
-             more than half of its words); visually hidden parts left out, a kicker
+             more than half of its words), else an ``<h2>`` a declared title confirms
+             likewise; visually hidden parts left out, a kicker
              printed in front of it dropped when a declared title has the headline alone,
              see :func:`drop_kicker`) replaces it when the declared titles confirm it (see
              :func:`prefer_headline`): declared titles carry kickers and SEO wording.
@@ -535,10 +536,10 @@ _HEADING_SHARE = 0.5
 
 
 def confirmed_heading(headings: list[str], declared: list[str]) -> str:
-    """The one heading of ``headings`` (the page's several ``<h1>``) whose words a declared
-    title contains and that covers more than half of that title's words: the headline among
-    a page's other ``<h1>`` (a login box, a section name, the author's name); "" when none
-    or more than one is."""
+    """The one heading of ``headings`` (the page's several ``<h1>``, or its ``<h2>``) whose
+    words a declared title contains and that covers more than half of that title's words:
+    the headline among a page's other headings (a login box, a section name, the author's
+    name); "" when none or more than one is."""
     titles = [w for w in (_words(d) for d in declared[:3]) if w]
     found = []
     for heading in headings:
@@ -998,12 +999,17 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
             title, src = own, "html:title"
     declared = [c.value for c in title_cands if c.source != "html"]
     headline_h1 = meta.headline_h1 or confirmed_heading(meta.h1_texts, declared)
+    heading_src = "html:h1"
+    if not headline_h1:
+        # no headline <h1>: an <h2> that a declared title confirms (old themes print the
+        # blog's name as the <h1> and the post's title as an <h2>)
+        headline_h1, heading_src = confirmed_heading(meta.h2_texts, declared), "html:h2"
     if headline_h1:
         h1 = clean_title(drop_kicker(headline_h1, meta.headline_kicker, declared),
                          site_keys)
         headline, took = prefer_headline(title, h1, declared, site_keys)
         if took and headline != title:
-            title, src = headline, "html:h1"
+            title, src = headline, heading_src
     if title:
         prov["title"] = src or ""
 
