@@ -16,7 +16,9 @@ title        structured ranking, then newspaper3k (when it took the site's name,
              that the <title> contains: the <title> itself); a " | Site name" suffix or
              prefix (and WordPress's "Blog Archive" crumb) is cut
              when the cut part is the site's name or domain, a date/time part likewise; HTML
-             entities decoded. Then the visible headline (first ``<h1>`` in ``<article>``/
+             entities decoded; a title cut short that the ``<title>`` continues (an
+             ellipsis, an unescaped quote, a CMS limit: :func:`untruncated`) is the
+             ``<title>``'s. Then the visible headline (first ``<h1>`` in ``<article>``/
              ``<main>``, else the only ``<h1>`` (one text printed twice is one), else the
              one ``<h1>`` a declared title confirms (:func:`confirmed_heading`: it covers
              more than half of its words), else an ``<h2>`` a declared title confirms
@@ -513,6 +515,30 @@ def _words(text: str) -> str:
     return " ".join(re.findall(r"\w+", html_lib.unescape(text).replace("\xad", "").casefold()))
 
 
+# Quotes that end a value early when a page writes them unescaped inside an attribute
+_TRUNCATING = "\"'„“”«»‘’"
+
+
+def untruncated(title: str, src: str | None, raw: str,
+                site_keys: set[str]) -> tuple[str, str | None]:
+    """The ``<title>`` instead of ``title`` when ``title`` is its beginning cut short: it
+    ends in an ellipsis, the ``<title>`` goes on mid-word or with a quote (an unescaped
+    quote ended the attribute: ``content="Biden de "incapacitado""``), or ``title`` has the
+    100 or more characters at which some CMS cut their headline. A ``<title>`` that goes on
+    after a separator (" | Site", " - Section", "_Site") only adds to the title."""
+    own = clean_title(raw, site_keys)
+    cut = title.rstrip(".… ")
+    rest = own[len(cut):]
+    if len(own) <= len(title) or not own.startswith(cut) or not rest.strip():
+        return title, src
+    if re.match(r"\s*[|\-–—:·»/(_]", rest):
+        return title, src
+    if cut != title or rest[0].isalnum() or rest.lstrip()[0] in _TRUNCATING or (
+            len(title) >= 100):
+        return own, "html:title"
+    return title, src
+
+
 # A headline <h1> sharing this share of its words with a title the page declares is the same
 # headline, worded for the page rather than for search engines and social cards.
 _H1_WORD_SHARE = 0.6
@@ -997,6 +1023,8 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
         own = clean_title(raw or "", site_keys)
         if own and _squash(own) not in site_keys:
             title, src = own, "html:title"
+    if title and page.doc is not None:
+        title, src = untruncated(title, src, page.doc.findtext(".//title") or "", site_keys)
     declared = [c.value for c in title_cands if c.source != "html"]
     headline_h1 = meta.headline_h1 or confirmed_heading(meta.h1_texts, declared)
     heading_src = "html:h1"
