@@ -12,8 +12,9 @@ Structured sources are ranked by :mod:`worker.metadata`: JSON-LD article object,
 ``og:*`` / ``article:*``, ``<meta name>`` (parsely, sailthru, ...), microdata ``itemprop``,
 Dublin Core, Twitter card, JSON-LD WebPage object, ``<time datetime>``, plain HTML.
 
-title        structured ranking, then newspaper3k (when it took the site's name, a logo <h1>
-             that the <title> contains: the <title> itself); a " | Site name" suffix or
+title        structured ranking, then newspaper3k (a value that is the site's name alone
+             gives way to a later one that is not; when newspaper3k took the site's name, a
+             logo <h1> that the <title> contains: the <title> itself); a " | Site name" suffix or
              prefix (and WordPress's "Blog Archive" crumb) is cut
              when the cut part is the site's name or domain, a date/time part likewise; HTML
              entities decoded; a title cut short that the ``<title>`` continues (an
@@ -463,6 +464,11 @@ def _is_site(text: str, keys: set[str]) -> bool:
         return False
     return any(key == k or (len(k) >= 4 and (key.startswith(k) or k in key and len(key) < 40))
                for k in keys)
+
+
+def _not_site(title: str, keys: set[str]) -> str:
+    """``title``, or "" when it is the site's name alone."""
+    return "" if _squash(title) in keys else title
 
 
 def _names_site(text: str, keys: set[str]) -> bool:
@@ -1015,7 +1021,12 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
 
     # title
     title_cands = meta.get("title") + [Candidate(_one_line(page.title), "newspaper3k")]
-    title, src = _first_valid(title_cands, lambda v: clean_title(v, site_keys))
+    # a declared title that is the site's name alone (a home or shop page's WebPage name,
+    # og:title) gives way to a later one that is not
+    title, src = _first_valid(title_cands, lambda v: _not_site(clean_title(v, site_keys),
+                                                               site_keys))
+    if not title:
+        title, src = _first_valid(title_cands, lambda v: clean_title(v, site_keys))
     if src == "newspaper3k" and title and _squash(title) in site_keys:
         # newspaper3k took the site's name (a logo <h1> that the <title> contains): the
         # <title> without the site's name
