@@ -27,6 +27,7 @@ title        structured ranking, then newspaper3k (a value that is the site's na
              printed in front of it dropped when a declared title has the headline alone,
              see :func:`drop_kicker`) replaces it when the declared titles confirm it (see
              :func:`prefer_headline`): declared titles carry kickers and SEO wording.
+             Stored in Unicode's composed form (NFC).
 published_at structured ranking (JSON-LD article to Twitter card); when those sources disagree
              on the day, the day most of them give (one vote per source, newspaper3k's date
              included; see :func:`_consensus`); a full date in the URL
@@ -108,6 +109,7 @@ from __future__ import annotations
 import hashlib
 import html as html_lib
 import re
+import unicodedata
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property, lru_cache
 from typing import Any
@@ -1050,6 +1052,7 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
         if took and headline != title:
             title, src = headline, heading_src
     if title:
+        title = unicodedata.normalize("NFC", title)
         prov["title"] = src or ""
 
     # language claimed by the page
