@@ -897,11 +897,10 @@ def extract_metadata(doc: Any) -> PageMetadata:
         elif text:
             h1.append(h)
     # the same <h1> printed twice (a mobile and a desktop layout) is one headline
-    texts = {_shown_text(h) for h in h1}
     meta.h1_texts = list(dict.fromkeys(_shown_text(h) for h in h1))[:20]
     meta.h2_texts = [t for t in dict.fromkeys(_shown_text(h) for h in root.xpath("//h2")[:30])
                      if t][:20]
-    if len(texts) == 1:
+    if len(meta.h1_texts) == 1:
         meta.add("title", _shown_text(h1[0]), "html")
     in_main = [h for h in h1 if h.xpath("ancestor::article|ancestor::main|"
                                         "ancestor::*[@role='main']")]
