@@ -1046,8 +1046,11 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
         # blog's name as the <h1> and the post's title as an <h2>)
         headline_h1, heading_src = confirmed_heading(meta.h2_texts, declared), "html:h2"
     if headline_h1:
-        h1 = clean_title(drop_kicker(headline_h1, meta.headline_kicker, declared),
-                         site_keys)
+        h1 = drop_kicker(headline_h1, meta.headline_kicker, declared)
+        if not any(_words(h1) == _words(d) for d in declared[:1]):
+            # an <h1> that shows the first declared title whole keeps the words that
+            # cutting took for the site's name ("Welpen kaufen – Tipps" on a site "Welpen")
+            h1 = clean_title(h1, site_keys)
         headline, took = prefer_headline(title, h1, declared, site_keys)
         if took and headline != title:
             title, src = headline, heading_src
