@@ -503,3 +503,40 @@ def test_dateline_after_a_long_standfirst() -> None:
         "<p>Die Folge beginnt mit einer Frage.</p></body></html>")
     found = dateline(doc.find(".//h1"))
     assert found is not None and found[0] == datetime(2019, 8, 16, tzinfo=UTC)
+
+
+def test_prefer_headline_soft_hyphens() -> None:
+    from worker.normalise import prefer_headline
+
+    # the <h1> carries the visible text's hyphenation hints (soft hyphens): the same
+    # headline as the declared title, which is kept as it is
+    declared = "Neue Regeln für Fahrradstraßen"
+    h1 = "Neue Re\xadgeln für Fahr\xadrad\xadstra\xadßen"
+    assert prefer_headline(declared, h1, [declared], set()) == (declared, False)
+    # another <h1> with soft hyphens is still compared word for word
+    assert prefer_headline("Verkehr: Neue Regeln für Fahrradstraßen", h1,
+                           ["Verkehr: Neue Regeln für Fahrradstraßen"], set()) == (h1, True)
+
+
+def test_untruncated_title() -> None:
+    from worker.normalise import untruncated
+
+    keys = {"stadtbote"}
+    # an unescaped quote ended the og:title attribute early
+    assert untruncated('Bürgermeister nennt den Plan', "og",
+                       'Bürgermeister nennt den Plan "unbezahlbar" | Stadtbote', keys) == (
+        'Bürgermeister nennt den Plan "unbezahlbar"', "html:title")
+    # an ellipsis, and a cut in the middle of a word
+    assert untruncated("Der Rat beschließt den neuen…", "jsonld",
+                       "Der Rat beschließt den neuen Haushalt", keys)[0] == \
+        "Der Rat beschließt den neuen Haushalt"
+    assert untruncated("Der Rat beschließt den neuen Haus", "jsonld",
+                       "Der Rat beschließt den neuen Haushalt", keys)[0] == \
+        "Der Rat beschließt den neuen Haushalt"
+    # a <title> that adds a section after a separator, or other words, keeps the title
+    assert untruncated("Neuer Haushalt", "og", "Neuer Haushalt - Politik", keys) == (
+        "Neuer Haushalt", "og")
+    assert untruncated("Neuer Haushalt", "og", "Neuer Haushalt_Politik", keys) == (
+        "Neuer Haushalt", "og")
+    assert untruncated("Nachhaltiger leben", "og", "Nachhaltiger leben für das Klima",
+                       keys) == ("Nachhaltiger leben", "og")

@@ -241,6 +241,11 @@ class PageMetadata:
     headline_kicker: str = ""
     # that <h1> element itself (None when the page has no such headline)
     headline_element: Any = None
+    # the texts of the page's <h1> elements (not logos), each once, in page order: when
+    # there is no headline <h1>, one of them may still be confirmed by the declared titles
+    h1_texts: list[str] = field(default_factory=list)
+    # the same for <h2> elements (a page whose headline is an <h2>)
+    h2_texts: list[str] = field(default_factory=list)
     # publication dates of reviews and comments on the page (microdata): not the page's
     foreign_dates: list[str] = field(default_factory=list)
     # JSON-LD publishers typed Person (a personal blog's owner): not an organisation, so no
@@ -975,11 +980,15 @@ def extract_metadata(doc: Any) -> PageMetadata:
             meta.add("site_name", text, "html")
         elif text:
             h1.append(h)
-    if len(h1) == 1:
+    # the same <h1> printed twice (a mobile and a desktop layout) is one headline
+    meta.h1_texts = list(dict.fromkeys(_shown_text(h) for h in h1))[:20]
+    meta.h2_texts = [t for t in dict.fromkeys(_shown_text(h) for h in root.xpath("//h2")[:30])
+                     if t][:20]
+    if len(meta.h1_texts) == 1:
         meta.add("title", _shown_text(h1[0]), "html")
     in_main = [h for h in h1 if h.xpath("ancestor::article|ancestor::main|"
                                         "ancestor::*[@role='main']")]
-    headline = in_main[:1] or (h1 if len(h1) == 1 else [])
+    headline = in_main[:1] or (h1[:1] if len(meta.h1_texts) == 1 else [])
     if headline:
         meta.headline_h1 = _shown_text(headline[0])
         meta.headline_element = headline[0]

@@ -12,15 +12,22 @@ Structured sources are ranked by :mod:`worker.metadata`: JSON-LD article object,
 ``og:*`` / ``article:*``, ``<meta name>`` (parsely, sailthru, ...), microdata ``itemprop``,
 Dublin Core, Twitter card, JSON-LD WebPage object, ``<time datetime>``, plain HTML.
 
-title        structured ranking, then newspaper3k (when it took the site's name, a logo <h1>
-             that the <title> contains: the <title> itself); a " | Site name" suffix or
+title        structured ranking, then newspaper3k (a value that is the site's name alone
+             gives way to a later one that is not; when newspaper3k took the site's name, a
+             logo <h1> that the <title> contains: the <title> itself); a " | Site name" suffix or
              prefix (and WordPress's "Blog Archive" crumb) is cut
              when the cut part is the site's name or domain, a date/time part likewise; HTML
-             entities decoded. Then the visible headline (first ``<h1>`` in ``<article>``/
-             ``<main>``, else the only ``<h1>``; visually hidden parts left out, a kicker
+             entities decoded; a title cut short that the ``<title>`` continues (an
+             ellipsis, an unescaped quote, a CMS limit: :func:`untruncated`) is the
+             ``<title>``'s. Then the visible headline (first ``<h1>`` in ``<article>``/
+             ``<main>``, else the only ``<h1>`` (one text printed twice is one), else the
+             one ``<h1>`` a declared title confirms (:func:`confirmed_heading`: it covers
+             more than half of its words), else an ``<h2>`` a declared title confirms
+             likewise; visually hidden parts left out, a kicker
              printed in front of it dropped when a declared title has the headline alone,
              see :func:`drop_kicker`) replaces it when the declared titles confirm it (see
              :func:`prefer_headline`): declared titles carry kickers and SEO wording.
+             Stored in Unicode's composed form (NFC).
 published_at structured ranking (JSON-LD article to Twitter card); when those sources disagree
              on the day, the day most of them give (one vote per source, newspaper3k's date
              included; see :func:`_consensus`); a full date in the URL
@@ -112,6 +119,7 @@ from __future__ import annotations
 import hashlib
 import html as html_lib
 import re
+import unicodedata
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property, lru_cache
 from typing import Any
@@ -501,6 +509,19 @@ def _is_site(text: str, keys: set[str]) -> bool:
                for k in keys)
 
 
+def _not_site(title: str, keys: set[str]) -> str:
+    """``title``, or "" when it is the site's name alone."""
+    return "" if _squash(title) in keys else title
+
+
+def _names_site(text: str, keys: set[str]) -> bool:
+    """Whether ``text`` as a whole is the site's name ("Hummeln", "Hummeln.de Magazin"), not a
+    headline that has the name among its words ("Tote Hummeln unter Linden")."""
+    key = _squash(text)
+    return bool(key) and any(key == k or (len(k) >= 4 and k in key and len(key) <= len(k) + 8)
+                             for k in keys)
+
+
 _MONTH_WORDS = re.compile(r"\b(?:" + "|".join(sorted(MONTH_NAMES, key=len, reverse=True)) +
                           r"|uhr|um|at|am|pm)\b\.?", re.IGNORECASE)
 
@@ -540,7 +561,31 @@ _BLOG_ARCHIVE = re.compile(r"blog[ -]?archiv(?:e)?", re.IGNORECASE)
 
 def _words(text: str) -> str:
     """Lower-case words only: for comparing titles written with other quotes/dashes."""
-    return " ".join(re.findall(r"\w+", html_lib.unescape(text).casefold()))
+    return " ".join(re.findall(r"\w+", html_lib.unescape(text).replace("\xad", "").casefold()))
+
+
+# Quotes that end a value early when a page writes them unescaped inside an attribute
+_TRUNCATING = "\"'„“”«»‘’"
+
+
+def untruncated(title: str, src: str | None, raw: str,
+                site_keys: set[str]) -> tuple[str, str | None]:
+    """The ``<title>`` instead of ``title`` when ``title`` is its beginning cut short: it
+    ends in an ellipsis, the ``<title>`` goes on mid-word or with a quote (an unescaped
+    quote ended the attribute: ``content="Biden de "incapacitado""``), or ``title`` has the
+    100 or more characters at which some CMS cut their headline. A ``<title>`` that goes on
+    after a separator (" | Site", " - Section", "_Site") only adds to the title."""
+    own = clean_title(raw, site_keys)
+    cut = title.rstrip(".… ")
+    rest = own[len(cut):]
+    if len(own) <= len(title) or not own.startswith(cut) or not rest.strip():
+        return title, src
+    if re.match(r"\s*[|\-–—:·»/(_]", rest):
+        return title, src
+    if cut != title or rest[0].isalnum() or rest.lstrip()[0] in _TRUNCATING or (
+            len(title) >= 100):
+        return own, "html:title"
+    return title, src
 
 
 # A headline <h1> sharing this share of its words with a title the page declares is the same
@@ -558,6 +603,26 @@ def drop_kicker(h1: str, kicker: str, declared: list[str]) -> str:
     if key and any(key in _words(d) for d in declared):
         return rest
     return h1
+
+
+# A heading among several that a declared title confirms covers more than this share of the
+# declared title's words (not a section name such as "News" that the title also has).
+_HEADING_SHARE = 0.5
+
+
+def confirmed_heading(headings: list[str], declared: list[str]) -> str:
+    """The one heading of ``headings`` (the page's several ``<h1>``, or its ``<h2>``) whose
+    words a declared title contains and that covers more than half of that title's words:
+    the headline among a page's other headings (a login box, a section name, the author's
+    name); "" when none or more than one is."""
+    titles = [w for w in (_words(d) for d in declared[:3]) if w]
+    found = []
+    for heading in headings:
+        key = _words(heading)
+        if key and any(key in t and len(key.split()) > _HEADING_SHARE * len(t.split())
+                       for t in titles):
+            found.append(heading)
+    return found[0] if len(found) == 1 else ""
 
 
 def prefer_headline(title: str | None, h1: str, declared: list[str],
@@ -578,7 +643,10 @@ def prefer_headline(title: str | None, h1: str, declared: list[str],
     """
     h1 = _one_line(h1)
     key = _words(h1)
-    if not key or len(h1) > 300 or _is_site(h1, site_keys):
+    if not key or len(h1) > 300 or _names_site(h1, site_keys):
+        return title, False
+    if title and h1.replace("\xad", "") == title.replace("\xad", ""):
+        # the same headline, but for the visible text's hyphenation hints (soft hyphens)
         return title, False
     others = [w for w in (_words(d) for d in declared) if w]
     if any(key in o for o in others):
@@ -1159,7 +1227,12 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
 
     # title
     title_cands = meta.get("title") + [Candidate(_one_line(page.title), "newspaper3k")]
-    title, src = _first_valid(title_cands, lambda v: clean_title(v, site_keys))
+    # a declared title that is the site's name alone (a home or shop page's WebPage name,
+    # og:title) gives way to a later one that is not
+    title, src = _first_valid(title_cands, lambda v: _not_site(clean_title(v, site_keys),
+                                                               site_keys))
+    if not title:
+        title, src = _first_valid(title_cands, lambda v: clean_title(v, site_keys))
     if src == "newspaper3k" and title and _squash(title) in site_keys:
         # newspaper3k took the site's name (a logo <h1> that the <title> contains): the
         # <title> without the site's name
@@ -1167,14 +1240,26 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
         own = clean_title(raw or "", site_keys)
         if own and _squash(own) not in site_keys:
             title, src = own, "html:title"
-    if meta.headline_h1:
-        declared = [c.value for c in title_cands if c.source != "html"]
-        h1 = clean_title(drop_kicker(meta.headline_h1, meta.headline_kicker, declared),
-                         site_keys)
+    if title and page.doc is not None:
+        title, src = untruncated(title, src, page.doc.findtext(".//title") or "", site_keys)
+    declared = [c.value for c in title_cands if c.source != "html"]
+    headline_h1 = meta.headline_h1 or confirmed_heading(meta.h1_texts, declared)
+    heading_src = "html:h1"
+    if not headline_h1:
+        # no headline <h1>: an <h2> that a declared title confirms (old themes print the
+        # blog's name as the <h1> and the post's title as an <h2>)
+        headline_h1, heading_src = confirmed_heading(meta.h2_texts, declared), "html:h2"
+    if headline_h1:
+        h1 = drop_kicker(headline_h1, meta.headline_kicker, declared)
+        if not any(_words(h1) == _words(d) for d in declared[:1]):
+            # an <h1> that shows the first declared title whole keeps the words that
+            # cutting took for the site's name ("Welpen kaufen – Tipps" on a site "Welpen")
+            h1 = clean_title(h1, site_keys)
         headline, took = prefer_headline(title, h1, declared, site_keys)
         if took and headline != title:
-            title, src = headline, "html:h1"
+            title, src = headline, heading_src
     if title:
+        title = unicodedata.normalize("NFC", title)
         prov["title"] = src or ""
 
     # language claimed by the page
