@@ -628,6 +628,15 @@ def _off_article(names: str) -> bool:
         bool(_OFF_ARTICLE.search(_LAYOUT_CLASS.sub(" ", names)))
 
 
+def _under_off_article(el: Any) -> bool:
+    """Whether an ancestor of ``el`` is a region off the article (a footer, navigation,
+    comments, a sidebar ...). <body>/<html> classes describe the page's layout
+    ("one-sidebar"), not a region, so they do not count."""
+    return any(a.tag in _OFF_ARTICLE_TAGS or a.tag not in ("body", "html") and
+               _off_article(f"{a.get('class') or ''} {a.get('id') or ''}")
+               for a in el.iterancestors())
+
+
 def _text_bylines(root: Any, meta: PageMetadata, limit: int = 3) -> None:
     seen: set[Any] = set()
     found = 0
@@ -656,10 +665,7 @@ def _text_bylines(root: Any, meta: PageMetadata, limit: int = 3) -> None:
         text = " ".join(" ".join(el.itertext()).split())
         if len(text) > 120:
             continue
-        # <body>/<html> classes describe the page's layout ("one-sidebar"), not a region
-        if any(a.tag in _OFF_ARTICLE_TAGS or a.tag not in ("body", "html") and
-               _off_article(f"{a.get('class') or ''} {a.get('id') or ''}")
-               for a in el.iterancestors()) or el.tag in _OFF_ARTICLE_TAGS:
+        if _under_off_article(el) or el.tag in _OFF_ARTICLE_TAGS:
             continue
         if AUTHOR_HEADING and re.fullmatch(r"(?i:autor(?:in)?|author|auteur)", label) and \
                 text.startswith(label + " "):
@@ -695,9 +701,7 @@ def _date_name_lines(root: Any, meta: PageMetadata) -> None:
         if len(text) > 80:
             continue
         match = _DATE_NAME.match(text)
-        if match and not any(a.tag in _OFF_ARTICLE_TAGS or a.tag not in ("body", "html") and
-                             _off_article(f"{a.get('class') or ''} {a.get('id') or ''}")
-                             for a in el.iterancestors()):
+        if match and not _under_off_article(el):
             meta.add("authors", match.group("name"), "textline")
             return
 

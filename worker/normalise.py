@@ -900,7 +900,8 @@ class _VisibleText:
         self._doc = doc
 
     @cached_property
-    def _text(self) -> str:
+    def text(self) -> str:
+        """The visible text, casefolded, whitespace collapsed."""
         parts: list[str] = []
         if self._doc is not None:
             root = self._doc.getroottree().getroot()
@@ -915,14 +916,9 @@ class _VisibleText:
                     parts.append(el.tail)
         return " ".join(" ".join(parts).casefold().split())
 
-    @property
-    def text(self) -> str:
-        """The visible text, casefolded, whitespace collapsed."""
-        return self._text
-
     @cached_property
     def _days(self) -> set[date]:
-        return days_in_text(self._text)
+        return days_in_text(self.text)
 
     def shows_day(self, day: Any) -> bool:
         """Whether the page's visible text writes the calendar day ``day`` (any format)."""
@@ -930,7 +926,7 @@ class _VisibleText:
 
     def contains(self, name: str) -> bool:
         """Whether ``name`` is shown on the page (case- and whitespace-insensitive)."""
-        return " ".join(name.casefold().split()) in self._text
+        return " ".join(name.casefold().split()) in self.text
 
 
 # How far after the headline's start a date line is looked for (characters of visible text),
@@ -1295,9 +1291,17 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
                 lambda v: _plausible_local(parse_date_local(v, us_order=not us), now), shown)
     # the days of reviews and comments on the page (microdata): never the page's date
     foreign = {d.date() for d in (parse_date(v) for v in meta.foreign_dates) if d}
+    header_line: list[tuple[datetime, int | None] | None] = []
+
+    def _header_line() -> tuple[datetime, int | None] | None:
+        """The header's date line (:func:`dateline`), looked for once."""
+        if not header_line:
+            header_line.append(
+                _plausible_local(dateline(meta.headline_element, us_order=us), now))
+        return header_line[0]
+
     if when is None:
-        line = _plausible_local(dateline(meta.headline_element, us_order=us), now) \
-            if DATELINE else None
+        line = _header_line() if DATELINE else None
         if line is not None and _local_day(line) in foreign:
             line = None
         for cand in weak:
@@ -1347,7 +1351,7 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
             url_date is None or url_date.date() != _local_day(when)):
         # the chosen (local) day is written nowhere on the page: the header's date line, if
         # near
-        line = _plausible_local(dateline(meta.headline_element, us_order=us), now)
+        line = _header_line()
         if line is not None and _local_day(line) not in foreign and abs(
                 (_local_day(line) - _local_day(when)).days) <= _DATELINE_SHOWN_MAX_DAYS:
             when, src = line, "dateline"
