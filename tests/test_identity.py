@@ -28,6 +28,16 @@ BODY = " ".join(f"word{i}" for i in range(60))
     ("https://example.org/story/", "https://example.org/story", "https://example.org/story"),
     ("https://example.org/a?id=5", "https://example.org/a", "https://example.org/a"),
     ("https://example.org/a", "https://other.net/a", None),            # other site
+    # a later page of a paginated article keeps its own row (not overwriting page 1) ...
+    ("https://example.org/story?page=2", "https://example.org/story", None),
+    ("https://example.org/story?id=7&Seite=3", "https://example.org/story?id=7", None),
+    ("https://example.org/story/2/", "https://example.org/story/", None),
+    # ... but its own canonical, page 1 and WordPress's "?p=<post id>" are trusted
+    ("https://example.org/story?page=2", "https://example.org/story?page=2",
+     "https://example.org/story?page=2"),
+    ("https://example.org/story?page=1", "https://example.org/story", "https://example.org/story"),
+    ("https://example.org/?p=2895", "https://example.org/2019/05/post/",
+     "https://example.org/2019/05/post/"),
     ("https://example.org/a", "not a url", None),
     ("https://example.org/a", None, None),
 ])

@@ -33,6 +33,11 @@ _QUERY_SAFE = _PATH_SAFE + "?"
 _PATH_SESSION = re.compile(r";jsessionid=[^/]*", re.IGNORECASE)
 # What may follow an article's own path in the URL of another version of it.
 _VERSION_SUFFIX = re.compile(r"(?:(?:amp|print)(?:\.html)?/?)?", re.IGNORECASE)
+# The page-number parameter of a later page of a paginated article ("?page=2", "?seite=3";
+# not WordPress's "?p=", a post id). A page folder ("/story/2/") is a folder below the
+# article's path, which the section rule already distrusts.
+_PAGE_PARAMS = frozenset({"page", "pg", "paged", "pagina", "seite", "strona", "pagenum",
+                          "pagenumber", "page_no", "pageno", "pag"})
 
 
 def validate_url(url: str) -> str:
@@ -166,7 +171,10 @@ def trusted_canonical(page_url: str, canonical: str | None) -> str | None:
     section above the page when the page itself is not (``/news/`` for ``/news/2024/story``:
     a common misconfiguration that would merge every article of a site or section into one
     row). The one folder a page may sit below its canonical URL in is an AMP or print
-    version of it (``/story/amp/``, ``/story/print``).
+    version of it (``/story/amp/``, ``/story/print``). Nor is it trusted on a later page of
+    a paginated article that names its first page as canonical (``/story?page=2`` or
+    ``/story/2/`` for ``/story``): each page keeps a row of its own, else page 2 would
+    overwrite page 1.
     """
     if not canonical:
         return None
@@ -182,7 +190,19 @@ def trusted_canonical(page_url: str, canonical: str | None) -> str | None:
         return None
     if not c.query and c.path != p.path and _is_section_of(c.path, p.path):
         return None
+    numbered = _page_number(p.query)
+    if numbered is not None and _page_number(c.query) != numbered:
+        return None
     return canon
+
+
+def _page_number(query: str) -> tuple[str, str] | None:
+    """The page-number parameter of a query with a number above 1, as (key, value)."""
+    for pair in query.split("&"):
+        key, _, value = pair.partition("=")
+        if unquote(key).lower() in _PAGE_PARAMS and value.isdigit() and int(value) >= 2:
+            return unquote(key).lower(), value
+    return None
 
 
 def _is_section_of(section: str, path: str) -> bool:
