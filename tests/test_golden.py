@@ -4,6 +4,7 @@ the record we expect beside it (*.json). The page's URL is in *.url; fetch time 
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,9 @@ FETCHED_AT = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 PAGES = sorted(p.stem for p in GOLDEN.glob("*.html"))
 
 
+_VERSION = re.compile(r"/\d[\w.+-]*$")
+
+
 def golden_record(name: str) -> dict[str, Any]:
     raw = (GOLDEN / f"{name}.html").read_bytes()
     url = (GOLDEN / f"{name}.url").read_text().strip()
@@ -25,8 +29,8 @@ def golden_record(name: str) -> dict[str, Any]:
     record = extract_record(html, url=url, fetched_at=FETCHED_AT, http_status=200)
     data = record.model_dump(mode="json")
     # versions change with upgrades; which extractor produced the body does not
-    data["extractor"] = data["extractor"].split("/")[0]
-    data["provenance"] = {k: v.split("/")[0] for k, v in data["provenance"].items()}
+    data["extractor"] = _VERSION.sub("", data["extractor"])
+    data["provenance"] = {k: _VERSION.sub("", v) for k, v in data["provenance"].items()}
     return data
 
 

@@ -540,3 +540,25 @@ def test_untruncated_title() -> None:
         "Neuer Haushalt", "og")
     assert untruncated("Nachhaltiger leben", "og", "Nachhaltiger leben für das Klima",
                        keys) == ("Nachhaltiger leben", "og")
+
+
+def test_a_zoneless_time_of_day_is_read_in_the_zone_of_the_country_domain() -> None:
+    from worker.normalise import page_zone, wall_clock_in_zone
+
+    berlin = page_zone("www.zeitung.example.de", [])
+    wall = datetime(2024, 7, 1, 9, 25, tzinfo=UTC)             # "01.07.2024 um 09:25"
+    assert wall_clock_in_zone((wall, None), berlin) == (
+        (datetime(2024, 7, 1, 7, 25, tzinfo=UTC), 120), "Europe/Berlin")
+    winter = datetime(2024, 1, 14, 0, 30, tzinfo=UTC)          # the day stays the 14th
+    assert wall_clock_in_zone((winter, None), berlin)[0] == (
+        datetime(2024, 1, 13, 23, 30, tzinfo=UTC), 60)
+    # 01:30 on the night of the spring change is already summer time in Berlin
+    spring = datetime(2024, 3, 31, 3, 30, tzinfo=UTC)
+    assert wall_clock_in_zone((spring, None), berlin)[0][1] == 120
+    # left alone: a day without a time, a value that gave its zone, a weak or no clue
+    midnight = datetime(2024, 7, 1, tzinfo=UTC)
+    assert wall_clock_in_zone((midnight, None), berlin) == ((midnight, None), None)
+    assert wall_clock_in_zone((wall, 0), berlin) == ((wall, 0), None)
+    assert wall_clock_in_zone((wall, None), page_zone("blog.example.com", ["de-DE"])) == (
+        (wall, None), None)
+    assert wall_clock_in_zone((wall, None), page_zone("example.io", [])) == ((wall, None), None)

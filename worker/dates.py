@@ -317,7 +317,8 @@ def days_in_text(text: str) -> set[date]:
 # The main time zone of a country (ISO 3166 code, lower case): where most of its newsrooms
 # publish from. Countries spanning several zones are given the zone of their capital or
 # largest media market (US: New York, BR: São Paulo, CA: Toronto, AU: Sydney, RU: Moscow);
-# a guess, only used to check a day the page also writes (see :func:`zone_offset`).
+# a guess: used to check a day the page also writes, and (from a country-code domain only) to
+# place a time of day the page wrote without a zone (see :func:`zone_offset`).
 COUNTRY_ZONES: dict[str, str] = {
     "ar": "America/Argentina/Buenos_Aires", "bo": "America/La_Paz", "br": "America/Sao_Paulo",
     "cl": "America/Santiago", "co": "America/Bogota", "cr": "America/Costa_Rica",

@@ -278,6 +278,8 @@ _DATELINE_SHOWN_MAX_DAYS = 366
 SCRIPT_DATE = True
 # after it: a full date inside a segment of the URL's path ("/meldungen/29-10-2021")
 SLUG_DATE = True
+# a time of day written without a zone is read in the zone of the page's country domain
+ZONELESS_IN_COUNTRY = True
 
 
 def _consensus(when: tuple[datetime, int | None], src: str | None, cands: list[Candidate],
@@ -459,6 +461,27 @@ def zone_day(when: tuple[datetime, int | None], zone: tuple[str | None, bool],
     if day != value.date() and shows_day(day) and (strong or not shows_day(value.date())):
         return value, local
     return when
+
+
+def wall_clock_in_zone(when: tuple[datetime, int | None],
+                       zone: tuple[str | None, bool]) -> tuple[tuple[datetime, int | None],
+                                                               str | None]:
+    """A time of day the page wrote without a zone ("14.01.2022 um 09:25", taken as UTC),
+    read in the zone of the page's country-code domain (a strong clue, see
+    :func:`page_zone`): ((UTC instant, offset), zone name), else (``when``, None). The wall
+    clock and its day are kept; a day without a time (00:00) is left as it is."""
+    value, offset = when
+    name, strong = zone
+    if offset is not None or not strong or \
+            (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0):
+        return when, None
+    local = zone_offset(name, value)
+    if local is None:
+        return when, None
+    # the offset at the instant itself, not at the wall clock read as UTC (a DST change)
+    at_instant = zone_offset(name, value - timedelta(minutes=local))
+    local = local if at_instant is None else at_instant
+    return (value - timedelta(minutes=local), local), name
 
 
 def _local_day(when: tuple[datetime, int | None]) -> Any:
@@ -1355,6 +1378,10 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
         if line is not None and _local_day(line) not in foreign and abs(
                 (_local_day(line) - _local_day(when)).days) <= _DATELINE_SHOWN_MAX_DAYS:
             when, src = line, "dateline"
+    if ZONELESS_IN_COUNTRY and when is not None:
+        when, zoned = wall_clock_in_zone(when, page_zone(domain_of(base) or "", []))
+        if zoned:
+            src = f"{src or ''} (zone: {zoned})"
     published, published_offset = when if when is not None else (None, None)
     if published is not None:
         prov["published_at"] = src or ""
