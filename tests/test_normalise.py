@@ -562,3 +562,17 @@ def test_a_zoneless_time_of_day_is_read_in_the_zone_of_the_country_domain() -> N
     assert wall_clock_in_zone((wall, None), page_zone("blog.example.com", ["de-DE"])) == (
         (wall, None), None)
     assert wall_clock_in_zone((wall, None), page_zone("example.io", [])) == ((wall, None), None)
+
+
+def test_the_top_image_is_never_an_icon_or_a_pixel() -> None:
+    from worker.normalise import extract_record
+
+    body = "".join(f"<p>Paragraph {i} of the story about the harbour and its new quay.</p>"
+                   for i in range(8))
+    html = ('<html><head><title>Quay opens</title><link rel="shortcut icon" href="/favicon.ico">'
+            '<link rel="image_src" href="/img/icons/share.png"></head><body><h1>Quay opens</h1>'
+            f'<article>{body}<img src="/media/quay.jpg" alt="The quay"></article></body></html>')
+    record = extract_record(html, url="https://port.example.org/news/quay-opens")
+    assert record.top_image == "https://port.example.org/media/quay.jpg"
+    assert record.provenance["top_image"] == "newspaper3k:body"
+    assert record.images == ["https://port.example.org/media/quay.jpg"]

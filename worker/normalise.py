@@ -239,6 +239,57 @@ def _absolute(base: str, link: str | None) -> str | None:
     return absolute if absolute.startswith(("http://", "https://")) else None
 
 
+# Images that are no picture of the article: tracking pixels and counters, icons, logos,
+# avatars (commenters'), emoji, spacers and placeholders; matched on the URL's host and path.
+_NOT_PICTURE = re.compile(
+    r"(?:^|[/.?_-])(?:favicon|apple-touch-icon|icons?|logos?|sprites?|emoji|avatars?|spacer|"
+    r"blank|transparent|placeholder|loading|loader|spinner|pixel|tracker|tracking|beacon|counter|"
+    r"cleardot)"
+    r"(?=[/._?-]|$)|\.ico(?:\?|$)|//(?:ads?|adserver|pagead2?)\.|gravatar\.com/avatar|"
+    r"doubleclick\.net|google-analytics\.com|facebook\.com/tr\b|scorecardresearch\.com|"
+    r"quantserve\.com|statcounter\.com|\.(?:ivwbox|wemfbox|met\.vgwort)\.|"
+    r"(?:piwik|matomo)\.php", re.IGNORECASE)
+# The attributes a lazily loaded <img> keeps its real address in (its src a placeholder)
+_LAZY_SRC = ("data-src", "data-lazy-src", "data-original", "data-srcset", "data-lazy")
+
+
+def _picture(url: str | None) -> str | None:
+    """``url`` unless it is a tracking pixel, an icon, an avatar or a placeholder."""
+    return url if url and not _NOT_PICTURE.search(url) else None
+
+
+def _tiny(img: Any) -> bool:
+    """Whether an <img> declares itself at most 2 pixels wide or high (a tracking pixel)."""
+    for attr in ("width", "height"):
+        value = (img.get(attr) or "").strip().removesuffix("px")
+        if value.isdigit() and int(value) <= 2:
+            return True
+    return False
+
+
+def page_images(doc: Any, base: str, fallback: list[str]) -> list[str]:
+    """The page's pictures in document order, as absolute URLs: each <img>'s ``src``, or the
+    address a lazily loaded one keeps in ``data-src`` and the like; no tracking pixels, icons,
+    logos, avatars or placeholders. ``fallback`` (newspaper3k's image set) is used when there
+    is no tree."""
+    if doc is None:
+        return [u for u in (_picture(_absolute(base, i)) for i in fallback) if u]
+    out: list[str] = []
+    for img in doc.iter("img"):
+        if _tiny(img):
+            continue
+        # a lazily loaded image's real address first: its src is a placeholder or a preview
+        candidates = [img.get(attr) for attr in _LAZY_SRC] + [img.get("src")]
+        for raw in candidates:
+            # a srcset: its first address
+            first = (raw or "").strip().split(",")[0].strip().split(" ")[0]
+            url = _picture(_absolute(base, first))
+            if url:
+                out.append(url)
+                break
+    return out
+
+
 def _squash(text: str) -> str:
     """Lower-case letters and digits only: for comparing names with site names/domains."""
     return re.sub(r"[\W_]+", "", text.casefold())
@@ -1486,13 +1537,13 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
     canonical, src = _first_valid(canon_cands, lambda v: _absolute(base, v))
     if canonical:
         prov["canonical_url"] = src or ""
-    image_cands = meta.get("image") + [Candidate(page.top_image, "newspaper3k")]
-    top_image, src = _first_valid(image_cands, lambda v: _absolute(base, v))
+    image_cands = meta.get("image") + [Candidate(page.top_image, "newspaper3k"),
+                                       Candidate(page.body_image, "newspaper3k:body")]
+    top_image, src = _first_valid(image_cands, lambda v: _picture(_absolute(base, v)))
     if top_image:
         prov["top_image"] = src or ""
-    images = [a for a in (_absolute(base, i) for i in [top_image or ""] + list(page.images))
-              if a]
-    images = _dedupe(images)[:_MAX_IMAGES]
+    images = _dedupe(([top_image] if top_image else []) +
+                     page_images(page.doc, base, list(page.images)))[:_MAX_IMAGES]
 
     return ArticleRecord(
         url=article_identity(base, canonical),

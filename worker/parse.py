@@ -629,6 +629,9 @@ class ParsedPage:
     images: list[str]
     meta_data: dict[str, Any]
     doc: Any = field(repr=False, default=None)
+    # the first image of the article's body (newspaper3k's top node), '' if none: newspaper3k
+    # takes a declared image first, and a favicon counts as one
+    body_image: str = ""
     # every node proxy of ``doc`` (see ``use_pinned_proxies``): freed with the page
     pins: list[Any] = field(repr=False, default_factory=list)
 
@@ -700,4 +703,6 @@ def parse_html(html: str, url: str, *, authors: bool = True) -> ParsedPage:
         meta_data=dict(article.meta_data or {}),
         doc=article.clean_doc,
         pins=doc_pins,
+        body_image=(article.extractor.get_first_img_url(url, article.clean_top_node)
+                    if article.clean_top_node is not None else ""),
     )
