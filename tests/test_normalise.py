@@ -576,3 +576,19 @@ def test_the_top_image_is_never_an_icon_or_a_pixel() -> None:
     assert record.top_image == "https://port.example.org/media/quay.jpg"
     assert record.provenance["top_image"] == "newspaper3k:body"
     assert record.images == ["https://port.example.org/media/quay.jpg"]
+
+
+@pytest.mark.parametrize("raw, names, orgs", [
+    ("Von Max Mustermann, dpa", ["Max Mustermann"], []),            # an agency among names
+    ("Jane Doe/AP", ["Jane Doe"], []),
+    ("Jane Doe, Washington Post", ["Jane Doe"], ["Washington Post"]),  # a medium among names
+    ("Jane Doe, Rhein-Zeitung", ["Jane Doe"], ["Rhein-Zeitung"]),
+    ("Jane Doe • 5 min read", ["Jane Doe"], []),                     # reading time
+    ("Anna Beck ist Redakteurin", ["Anna Beck"], []),                # a sentence about her
+    ("Jane Doe is a reporter at The Times", ["Jane Doe"], []),
+    ("Emily Post", ["Emily Post"], []),                              # a media word alone: a name
+    ("Ursula von der Leyen, Jean de La Fontaine", ["Ursula von der Leyen",
+                                                   "Jean de La Fontaine"], []),
+])
+def test_author_lists_keep_persons_only(raw: str, names: list[str], orgs: list[str]) -> None:
+    assert clean_authors([raw]) == (names, orgs)

@@ -769,7 +769,10 @@ _DATE_TAIL = re.compile(
     r"[\s,|·•–—-]+(?:\d{1,2}(?:[./]\s*\d{1,2}[./]\s*\d{2,4}|\.?\s+[^\W\d]{3,}\.?\s+\d{4})|"
     r"[^\W\d]{3,}\.?\s+\d{1,2},?\s+\d{4}).*$", re.IGNORECASE)
 _SPLIT_NAMES = re.compile(r"\s*(?:,|;|\||\s+(?:and|und|&|et|y|e|i|en|og|och|and)\s+|\s+&\s+|"
-                          r"\s+·\s+|/\s+)\s*", re.IGNORECASE)
+                          r"\s+[·•]\s+|\s*/\s*)\s*", re.IGNORECASE)
+# "Anna Beck ist Redakteurin", "Jane Doe is a reporter at ...": the name is what comes before
+_NAME_SENTENCE = re.compile(r"\s+(?:is|was|ist|war|works|writes|arbeitet|schreibt)\s.*$",
+                            re.IGNORECASE)
 _ROLE_WORDS = frozenset(re.findall(r"\S+", """
 staff writer writers reporter reporters correspondent correspondents editor editors editorial
 columnist contributor contributors contributing journalist journalists senior chief deputy
@@ -830,6 +833,7 @@ def _clean_name(raw: str, site_keys: set[str]) -> tuple[str | None, bool]:
     name = _HANDLE.sub(" ", name)
     name = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", name)
     name = _BY_PREFIX.sub("", name.strip(" -–—:|•·,"))
+    name = _NAME_SENTENCE.sub("", name)
     # a final initial or "Jr." keeps its dot ("Juan Muñoz C.", "Perry Bacon Jr.")
     initial = re.search(r"(?:^|\s)(?:\w|jr|sr)\.$", name.rstrip(" -–—:|•·,\"'“”„→»›"),
                         re.IGNORECASE)
@@ -850,7 +854,7 @@ def _clean_name(raw: str, site_keys: set[str]) -> tuple[str | None, bool]:
         return None, False
     if len(words) > 6:
         return None, False
-    if not any(ch.isalpha() for ch in name):
+    if not any(ch.isalpha() for ch in name) or any(w.isdigit() for w in words):
         return None, False
     if site_keys and _is_site(name, site_keys) and len(words) <= 4:
         return None, True
@@ -913,6 +917,16 @@ def _co_authors(authors: list[str], source: str, by_source: dict[str, list[str]]
     return authors, source
 
 
+def _media_name(text: str) -> bool:
+    """Whether ``text`` names a medium ("Washington Post", "Rhein-Zeitung"): two or more
+    words (or a compound), one of them a media word of four letters or more (not "der")."""
+    words = re.findall(r"[\w'’-]+", text.casefold())
+    if all(w in _ROLE_WORDS for w in words):            # "news service reports": no name
+        return False
+    return (len(words) >= 2 or "-" in text) and any(len(w) >= 4 and (w in _MEDIA_WORDS or (
+        "-" in w and w.rsplit("-", 1)[1] in _MEDIA_WORDS)) for w in words)
+
+
 def clean_authors(values: list[str], site_keys: set[str] | None = None) -> tuple[
         list[str], list[str]]:
     """Raw author strings -> (person names, organisation names that were the site's own)."""
@@ -933,11 +947,17 @@ def clean_authors(values: list[str], site_keys: set[str] | None = None) -> tuple
             continue
         if _DESK_START.match(raw) or raw.casefold() in _AGENCIES:
             continue
-        parts = _SPLIT_NAMES.split(raw)
+        # addresses first: "/" separates names ("Jane Doe/AP"), not parts of a URL
+        parts = _SPLIT_NAMES.split(_URLISH.sub(" ", _EMAIL.sub(" ", raw)))
         # a sentence split at its "and" is no list of names ("... w Nowej Zelandii i Polsce")
         if len(parts) > 1 and any(len(part.split()) > 6 for part in parts):
             continue
         for part in parts:
+            if part.strip().casefold() in _AGENCIES:
+                continue
+            if len(parts) > 1 and _media_name(part):
+                orgs.append(_one_line(part))
+                continue
             name, is_site = _clean_name(part, keys)
             if name:
                 names.append(name)
