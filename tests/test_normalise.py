@@ -592,3 +592,19 @@ def test_the_top_image_is_never_an_icon_or_a_pixel() -> None:
 ])
 def test_author_lists_keep_persons_only(raw: str, names: list[str], orgs: list[str]) -> None:
     assert clean_authors([raw]) == (names, orgs)
+
+
+def test_clean_title_cuts_a_site_name_in_the_middle_and_guillemets() -> None:
+    keys = {"dailyplanet"}
+    assert clean_title("Bridge reopens – Daily Planet – News", keys) == "Bridge reopens"
+    assert clean_title("Bridge reopens « Daily Planet", keys) == "Bridge reopens"
+    assert clean_title("Bridge reopens › Daily Planet", keys) == "Bridge reopens"
+    # a headline that names the site is no site name ("Why the Daily Planet matters")
+    assert clean_title("Why the Daily Planet matters | Opinion | Daily Planet", keys) == \
+        "Why the Daily Planet matters | Opinion"
+    assert clean_title("Daily Planet Online: Bridge reopens", keys) == \
+        "Daily Planet Online: Bridge reopens"
+    assert clean_title("Daily Planet Online | Bridge reopens", keys) == "Bridge reopens"
+    # a long tail after the site's name is a sentence, not a section
+    assert clean_title("Bridge reopens - Daily Planet - the paper for the whole valley",
+                       keys) == "Bridge reopens - Daily Planet - the paper for the whole valley"

@@ -541,7 +541,7 @@ def _local_day(when: tuple[datetime, int | None]) -> Any:
 
 
 # --------------------------------------------------------------------------- title
-_TITLE_SEPS = re.compile(r"\s+[|\-–—:·»/]{1,2}\s+|\s*\|\s*")
+_TITLE_SEPS = re.compile(r"\s+[|\-–—:·»«›‹/]{1,2}\s+|\s*\|\s*")
 
 
 def _site_keys(site_names: list[str], url: str) -> set[str]:
@@ -583,6 +583,13 @@ def _is_site(text: str, keys: set[str]) -> bool:
                for k in keys)
 
 
+def _leads_with_site(text: str, keys: set[str]) -> bool:
+    """Whether ``text`` is the site's name or starts with it ("Daily Planet Online"; not "Why
+    the Daily Planet matters", which :func:`_is_site` also matches)."""
+    key = _squash(text)
+    return bool(key) and any(key == k or (len(k) >= 4 and key.startswith(k)) for k in keys)
+
+
 def _not_site(title: str, keys: set[str]) -> str:
     """``title``, or "" when it is the site's name alone."""
     return "" if _squash(title) in keys else title
@@ -614,14 +621,20 @@ def clean_title(title: str, site_keys: set[str]) -> str:
     parts = _TITLE_SEPS.split(title)
     if len(parts) < 2:
         return title
+    # the site's name in the middle, a section or a word after it ("Headline – Site – News")
+    middle = next((i for i in range(1, len(parts) - 1) if _leads_with_site(parts[i], site_keys) and
+                   all(len(p.split()) <= 3 for p in parts[i + 1:])), None)
+    if middle is not None:
+        title = re.sub(r"[\s|\-–—:·»«›‹/]+$", "", title[:title.rfind(parts[middle])])
+        parts = parts[:middle]
     while len(parts) > 1 and (_is_site(parts[-1], site_keys) or _is_date_part(parts[-1])):
         cut = title.rfind(parts[-1])
-        title = re.sub(r"[\s|\-–—:·»/]+$", "", title[:cut])
+        title = re.sub(r"[\s|\-–—:·»«›‹/]+$", "", title[:cut])
         parts = parts[:-1]
-    while len(parts) > 1 and (_is_site(parts[0], site_keys) or _is_date_part(parts[0]) or
+    while len(parts) > 1 and (_leads_with_site(parts[0], site_keys) or _is_date_part(parts[0]) or
                               _BLOG_ARCHIVE.fullmatch(parts[0])):
         start = title.find(parts[0]) + len(parts[0])
-        rest = re.sub(r"^[\s|\-–—:·»/]+", "", title[start:])
+        rest = re.sub(r"^[\s|\-–—:·»«›‹/]+", "", title[start:])
         if not rest:
             break
         title = rest
