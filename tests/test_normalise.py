@@ -540,3 +540,27 @@ def test_untruncated_title() -> None:
         "Neuer Haushalt", "og")
     assert untruncated("Nachhaltiger leben", "og", "Nachhaltiger leben für das Klima",
                        keys) == ("Nachhaltiger leben", "og")
+
+
+def test_lone_headline() -> None:
+    from worker.normalise import lone_headline
+
+    keys = {"buerofalkner"}
+    declared = ["Leistungen", "Leistungen | Büro Falkner"]
+    # the page's only <h1> over a social-card or <title> title
+    assert lone_headline("Leistungen", "og", "Vermessung und Bauplanung aus einer Hand",
+                         declared, keys) == "Vermessung und Bauplanung aus einer Hand"
+    # a JSON-LD or microdata headline is the article's headline as such
+    assert lone_headline("Leistungen", "jsonld", "Vermessung und Bauplanung",
+                         declared, keys) == ""
+    assert lone_headline("Leistungen", "itemprop", "Vermessung und Bauplanung",
+                         declared, keys) == ""
+    # a box's label, one word, the site's name
+    assert lone_headline("Leistungen", "og", "Lesen Sie auch:", declared, keys) == ""
+    assert lone_headline("Leistungen", "og", "Details", declared, keys) == ""
+    assert lone_headline("Leistungen", "og", "Büro Falkner", declared, keys) == ""
+    # a declared title with a kicker or a date around it: prefer_headline's case
+    assert lone_headline("Rat beschließt Haushalt", "og", "Finanzen Rat beschließt Haushalt",
+                         ["Rat beschließt Haushalt"], keys) == ""
+    assert lone_headline("Rat beschließt Haushalt", "og", "Rat beschließt Haushalt 02.02.2022",
+                         ["Rat beschließt Haushalt"], keys) == ""

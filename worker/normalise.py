@@ -660,6 +660,33 @@ def prefer_headline(title: str | None, h1: str, declared: list[str],
     return title, False
 
 
+# Title sources that name the article's headline as such (JSON-LD article, microdata): a
+# lone <h1> that disagrees does not overrule them.
+_HEADLINE_SOURCES = frozenset({"jsonld", "itemprop"})
+
+
+def lone_headline(title: str | None, src: str | None, h1: str, declared: list[str],
+                  site_keys: set[str]) -> str:
+    """The page's only ``<h1>`` instead of a ``title`` that no article markup names the
+    headline (og:title, ``<title>``, Twitter card ...: written for social cards and
+    search results, "About Us" over a landing page's "The strategic Think & Do Tank"),
+    or "" to keep ``title``.
+
+    Not when the ``<h1>`` is a single word or ends in a colon (a box's label: "Details",
+    "Read also:"), is the site's name, or is a declared title with words around it (a
+    kicker, a date, a subtitle) or part of one (``prefer_headline`` decides those).
+    """
+    h1 = _one_line(h1)
+    key = _words(h1)
+    if not title or src in _HEADLINE_SOURCES or len(key.split()) < 2 or len(h1) > 300 or \
+            h1.endswith(":") or _names_site(h1, site_keys):
+        return ""
+    padded = f" {key} "
+    if any(f" {o} " in padded or padded in f" {o} " for o in (_words(d) for d in declared) if o):
+        return ""
+    return h1
+
+
 # --------------------------------------------------------------------------- authors
 _BY_PREFIX = re.compile(
     r"^(?:(?:text|texte?|written|posted|published|reported|story|words|photos?|fotos?|"
@@ -1252,6 +1279,10 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
             # cutting took for the site's name ("Welpen kaufen – Tipps" on a site "Welpen")
             h1 = clean_title(h1, site_keys)
         headline, took = prefer_headline(title, h1, declared, site_keys)
+        if not took and heading_src == "html:h1" and len(meta.h1_texts) == 1:
+            # the page's only <h1> over a title no article markup names the headline
+            headline = lone_headline(title, src, h1, declared, site_keys)
+            took = bool(headline)
         if took and headline != title:
             title, src = headline, heading_src
     if title:
