@@ -809,6 +809,18 @@ def _shown_text(el: Any) -> str:
     return " ".join("".join(parts).split())
 
 
+# An inline style or attribute that hides an element until a script shows it (a login
+# dialog, a menu drawer)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+def _hidden(el: Any) -> bool:
+    """Whether ``el`` or an ancestor is hidden by an inline style or the ``hidden``
+    attribute."""
+    return any(_HIDDEN_STYLE.search(str(a.get("style") or "")) or a.get("hidden") is not None
+               for a in (el, *el.iterancestors()))
+
+
 def _kicker(h1: Any) -> str:
     """The kicker at the start of ``h1``: its first child, when that is a block, is followed
     by a line break, or is classed as a kicker, and more words follow it; else ""."""
@@ -980,6 +992,8 @@ def extract_metadata(doc: Any) -> PageMetadata:
     h1 = []
     for h in root.xpath("//h1"):
         text = _shown_text(h)
+        if text and _hidden(h):
+            continue  # a closed login dialog's or menu's heading, not the page's
         if text and _is_logo(h):
             meta.add("site_name", text, "html")
         elif text:
