@@ -564,3 +564,16 @@ def test_lone_headline() -> None:
                          ["Rat beschließt Haushalt"], keys) == ""
     assert lone_headline("Rat beschließt Haushalt", "og", "Rat beschließt Haushalt 02.02.2022",
                          ["Rat beschließt Haushalt"], keys) == ""
+
+
+def test_confirmed_heading_reworded() -> None:
+    from worker.normalise import confirmed_heading
+
+    declared = ["Join our panel today", "Quick dry shampoo for fresh hair anywhere with the new "
+                "Brightflex spray | Panel"]
+    headings = ["Brightflex – Quick dry shampoo for fresh hair anywhere", "How to use it"]
+    # no heading is contained in a declared title, but one has 60% of its words in one
+    assert confirmed_heading(headings, declared) == headings[0]
+    # a heading sharing fewer of its words is not confirmed
+    assert confirmed_heading(["Brightflex – our winter offers for the whole family",
+                              "How to use it"], declared) == ""

@@ -612,7 +612,8 @@ _HEADING_SHARE = 0.5
 
 def confirmed_heading(headings: list[str], declared: list[str]) -> str:
     """The one heading of ``headings`` (the page's several ``<h1>``, or its ``<h2>``) whose
-    words a declared title contains and that covers more than half of that title's words:
+    words a declared title contains (else: 60% of whose words it has) and that covers more
+    than half of that title's words:
     the headline among a page's other headings (a login box, a section name, the author's
     name); "" when none or more than one is."""
     titles = [w for w in (_words(d) for d in declared[:3]) if w]
@@ -622,6 +623,16 @@ def confirmed_heading(headings: list[str], declared: list[str]) -> str:
         if key and any(key in t and len(key.split()) > _HEADING_SHARE * len(t.split())
                        for t in titles):
             found.append(heading)
+    if not found:
+        # a heading reworded for search results: 60% of its words in a declared title
+        # (as for a lone <h1>, see prefer_headline), covering more than half of that title
+        for heading in headings:
+            words = set(_words(heading).split())
+            if words and any(
+                    len(words & set(t.split())) >= _H1_WORD_SHARE * len(words) and
+                    len(words & set(t.split())) > _HEADING_SHARE * len(t.split())
+                    for t in titles):
+                found.append(heading)
     return found[0] if len(found) == 1 else ""
 
 
