@@ -782,6 +782,8 @@ _KICKER_CLASS = re.compile(r"kicker|dach|overline|topline|super|sub-?title|subhe
 
 
 _BREAKING_TAGS = frozenset({"br", "div", "p", "small", "h2", "h3", "h4"})
+# elements whose text is code, not shown (CSS-in-JS frameworks put <style> inside headings)
+_NO_TEXT_TAGS = frozenset({"style", "script", "noscript", "template"})
 
 
 def _shown_text(el: Any) -> str:
@@ -789,8 +791,8 @@ def _shown_text(el: Any) -> str:
     parts: list[str] = []
 
     def walk(node: Any) -> None:
-        if isinstance(node.tag, str) and _HIDDEN_CLASS.search(str(node.get("class") or "")) \
-                and node is not el:
+        if node is not el and (node.tag in _NO_TEXT_TAGS or _HIDDEN_CLASS.search(
+                str(node.get("class") or ""))):
             return
         block = node.tag in _BREAKING_TAGS
         if block:
@@ -832,7 +834,7 @@ def _kicker(h1: Any) -> str:
             node = kids[0]
             continue
         break
-    kids = [k for k in node if isinstance(k.tag, str)]
+    kids = [k for k in node if isinstance(k.tag, str) and k.tag not in _NO_TEXT_TAGS]
     if (node.text or "").strip() or len(kids) < 2 and not (kids and (kids[0].tail or "").strip()):
         return ""
     first = kids[0]

@@ -649,7 +649,8 @@ def prefer_headline(title: str | None, h1: str, declared: list[str],
     - at least 60% of its words appear in one declared title (a reworded SEO title),
 
     except when the ``<h1>`` is a declared title with a kicker glued in front ("Kicker
-    Headline" without a separator): then the declared title is the headline.
+    Headline" without a separator): then that declared title is the headline (``title``,
+    or a later declared title that the ``<h1>`` shows when ``title`` is another text).
     Returns (title, whether the h1 was taken).
     """
     h1 = _one_line(h1)
@@ -662,7 +663,14 @@ def prefer_headline(title: str | None, h1: str, declared: list[str],
     others = [w for w in (_words(d) for d in declared) if w]
     if any(key in o for o in others):
         return h1, True
-    if any(key.endswith(" " + o) for o in others):
+    glued = next((d for d in declared if (o := _words(d)) and key.endswith(" " + o)), None)
+    if glued is not None:
+        # the <h1> shows this declared title (with a kicker in front): it, not a first
+        # declared title the <h1> does not show (a section's name as og:title)
+        if title and _words(title) != _words(glued):
+            own = clean_title(glued, site_keys)
+            if own and _words(own) == _words(glued):
+                return own, True
         return title, False
     words = set(key.split())
     share = max((len(words & set(o.split())) / len(words) for o in others), default=0.0)
