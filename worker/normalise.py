@@ -1304,6 +1304,11 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
             took = bool(headline)
         if took and headline != title:
             title, src = headline, heading_src
+    elif title and not meta.h1_texts and len(meta.h2_texts) == 1:
+        # no <h1> at all: the page's only <h2> is its top heading, as a lone <h1> would be
+        h2 = clean_title(meta.h2_texts[0], site_keys)
+        if _words(h2) != _words(title) and lone_headline(title, src, h2, declared, site_keys):
+            title, src = h2, "html:h2"
     if title:
         title = unicodedata.normalize("NFC", title)
         prov["title"] = src or ""
