@@ -1298,6 +1298,11 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
             # cutting took for the site's name ("Welpen kaufen – Tipps" on a site "Welpen")
             h1 = clean_title(h1, site_keys)
         headline, took = prefer_headline(title, h1, declared, site_keys)
+        if took and title and f" {_words(title)} " not in f" {_words(headline or '')} " and any(
+                _words(h2) == _words(title) for h2 in meta.h2_texts):
+            # the title is shown too, as an <h2> (the story's headline under a topic
+            # page's <h1>): the page's markup and its text agree on it
+            took = False
         if not took and heading_src == "html:h1" and len(meta.h1_texts) == 1:
             # the page's only <h1> over a title no article markup names the headline
             headline = lone_headline(title, src, h1, declared, site_keys)
