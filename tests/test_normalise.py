@@ -608,3 +608,40 @@ def test_clean_title_cuts_a_site_name_in_the_middle_and_guillemets() -> None:
     # a long tail after the site's name is a sentence, not a section
     assert clean_title("Bridge reopens - Daily Planet - the paper for the whole valley",
                        keys) == "Bridge reopens - Daily Planet - the paper for the whole valley"
+
+
+def test_lone_headline() -> None:
+    from worker.normalise import lone_headline
+
+    keys = {"buerofalkner"}
+    declared = ["Leistungen", "Leistungen | Büro Falkner"]
+    # the page's only <h1> over a social-card or <title> title
+    assert lone_headline("Leistungen", "og", "Vermessung und Bauplanung aus einer Hand",
+                         declared, keys) == "Vermessung und Bauplanung aus einer Hand"
+    # a JSON-LD or microdata headline is the article's headline as such
+    assert lone_headline("Leistungen", "jsonld", "Vermessung und Bauplanung",
+                         declared, keys) == ""
+    assert lone_headline("Leistungen", "itemprop", "Vermessung und Bauplanung",
+                         declared, keys) == ""
+    # a box's label, one word, the site's name
+    assert lone_headline("Leistungen", "og", "Lesen Sie auch:", declared, keys) == ""
+    assert lone_headline("Leistungen", "og", "Details", declared, keys) == ""
+    assert lone_headline("Leistungen", "og", "Büro Falkner", declared, keys) == ""
+    # a declared title with a kicker or a date around it: prefer_headline's case
+    assert lone_headline("Rat beschließt Haushalt", "og", "Finanzen Rat beschließt Haushalt",
+                         ["Rat beschließt Haushalt"], keys) == ""
+    assert lone_headline("Rat beschließt Haushalt", "og", "Rat beschließt Haushalt 02.02.2022",
+                         ["Rat beschließt Haushalt"], keys) == ""
+
+
+def test_confirmed_heading_reworded() -> None:
+    from worker.normalise import confirmed_heading
+
+    declared = ["Join our panel today", "Quick dry shampoo for fresh hair anywhere with the new "
+                "Brightflex spray | Panel"]
+    headings = ["Brightflex – Quick dry shampoo for fresh hair anywhere", "How to use it"]
+    # no heading is contained in a declared title, but one has 60% of its words in one
+    assert confirmed_heading(headings, declared) == headings[0]
+    # a heading sharing fewer of its words is not confirmed
+    assert confirmed_heading(["Brightflex – our winter offers for the whole family",
+                              "How to use it"], declared) == ""

@@ -782,6 +782,8 @@ _KICKER_CLASS = re.compile(r"kicker|dach|overline|topline|super|sub-?title|subhe
 
 
 _BREAKING_TAGS = frozenset({"br", "div", "p", "small", "h2", "h3", "h4"})
+# elements whose text is code, not shown (CSS-in-JS frameworks put <style> inside headings)
+_NO_TEXT_TAGS = frozenset({"style", "script", "noscript", "template"})
 
 
 def _shown_text(el: Any) -> str:
@@ -789,8 +791,8 @@ def _shown_text(el: Any) -> str:
     parts: list[str] = []
 
     def walk(node: Any) -> None:
-        if isinstance(node.tag, str) and _HIDDEN_CLASS.search(str(node.get("class") or "")) \
-                and node is not el:
+        if node is not el and (node.tag in _NO_TEXT_TAGS or _HIDDEN_CLASS.search(
+                str(node.get("class") or ""))):
             return
         block = node.tag in _BREAKING_TAGS
         if block:
@@ -809,6 +811,18 @@ def _shown_text(el: Any) -> str:
     return " ".join("".join(parts).split())
 
 
+# An inline style or attribute that hides an element until a script shows it (a login
+# dialog, a menu drawer)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+def _hidden(el: Any) -> bool:
+    """Whether ``el`` or an ancestor is hidden by an inline style or the ``hidden``
+    attribute."""
+    return any(_HIDDEN_STYLE.search(str(a.get("style") or "")) or a.get("hidden") is not None
+               for a in (el, *el.iterancestors()))
+
+
 def _kicker(h1: Any) -> str:
     """The kicker at the start of ``h1``: its first child, when that is a block, is followed
     by a line break, or is classed as a kicker, and more words follow it; else ""."""
@@ -820,7 +834,7 @@ def _kicker(h1: Any) -> str:
             node = kids[0]
             continue
         break
-    kids = [k for k in node if isinstance(k.tag, str)]
+    kids = [k for k in node if isinstance(k.tag, str) and k.tag not in _NO_TEXT_TAGS]
     if (node.text or "").strip() or len(kids) < 2 and not (kids and (kids[0].tail or "").strip()):
         return ""
     first = kids[0]
@@ -980,6 +994,8 @@ def extract_metadata(doc: Any) -> PageMetadata:
     h1 = []
     for h in root.xpath("//h1"):
         text = _shown_text(h)
+        if text and _hidden(h):
+            continue  # a closed login dialog's or menu's heading, not the page's
         if text and _is_logo(h):
             meta.add("site_name", text, "html")
         elif text:

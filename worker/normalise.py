@@ -699,7 +699,8 @@ _HEADING_SHARE = 0.5
 
 def confirmed_heading(headings: list[str], declared: list[str]) -> str:
     """The one heading of ``headings`` (the page's several ``<h1>``, or its ``<h2>``) whose
-    words a declared title contains and that covers more than half of that title's words:
+    words a declared title contains (else: 60% of whose words it has) and that covers more
+    than half of that title's words:
     the headline among a page's other headings (a login box, a section name, the author's
     name); "" when none or more than one is."""
     titles = [w for w in (_words(d) for d in declared[:3]) if w]
@@ -709,6 +710,16 @@ def confirmed_heading(headings: list[str], declared: list[str]) -> str:
         if key and any(key in t and len(key.split()) > _HEADING_SHARE * len(t.split())
                        for t in titles):
             found.append(heading)
+    if not found:
+        # a heading reworded for search results: 60% of its words in a declared title
+        # (as for a lone <h1>, see prefer_headline), covering more than half of that title
+        for heading in headings:
+            words = set(_words(heading).split())
+            if words and any(
+                    len(words & set(t.split())) >= _H1_WORD_SHARE * len(words) and
+                    len(words & set(t.split())) > _HEADING_SHARE * len(t.split())
+                    for t in titles):
+                found.append(heading)
     return found[0] if len(found) == 1 else ""
 
 
@@ -725,7 +736,8 @@ def prefer_headline(title: str | None, h1: str, declared: list[str],
     - at least 60% of its words appear in one declared title (a reworded SEO title),
 
     except when the ``<h1>`` is a declared title with a kicker glued in front ("Kicker
-    Headline" without a separator): then the declared title is the headline.
+    Headline" without a separator): then that declared title is the headline (``title``,
+    or a later declared title that the ``<h1>`` shows when ``title`` is another text).
     Returns (title, whether the h1 was taken).
     """
     h1 = _one_line(h1)
@@ -738,13 +750,47 @@ def prefer_headline(title: str | None, h1: str, declared: list[str],
     others = [w for w in (_words(d) for d in declared) if w]
     if any(key in o for o in others):
         return h1, True
-    if any(key.endswith(" " + o) for o in others):
+    glued = next((d for d in declared if (o := _words(d)) and key.endswith(" " + o)), None)
+    if glued is not None:
+        # the <h1> shows this declared title (with a kicker in front): it, not a first
+        # declared title the <h1> does not show (a section's name as og:title)
+        if title and _words(title) != _words(glued):
+            own = clean_title(glued, site_keys)
+            if own and _words(own) == _words(glued):
+                return own, True
         return title, False
     words = set(key.split())
     share = max((len(words & set(o.split())) / len(words) for o in others), default=0.0)
     if share >= _H1_WORD_SHARE:
         return h1, True
     return title, False
+
+
+# Title sources that name the article's headline as such (JSON-LD article, microdata): a
+# lone <h1> that disagrees does not overrule them.
+_HEADLINE_SOURCES = frozenset({"jsonld", "itemprop"})
+
+
+def lone_headline(title: str | None, src: str | None, h1: str, declared: list[str],
+                  site_keys: set[str]) -> str:
+    """The page's only ``<h1>`` instead of a ``title`` that no article markup names the
+    headline (og:title, ``<title>``, Twitter card ...: written for social cards and
+    search results, "About Us" over a landing page's "The strategic Think & Do Tank"),
+    or "" to keep ``title``.
+
+    Not when the ``<h1>`` is a single word or ends in a colon (a box's label: "Details",
+    "Read also:"), is the site's name, or is a declared title with words around it (a
+    kicker, a date, a subtitle) or part of one (``prefer_headline`` decides those).
+    """
+    h1 = _one_line(h1)
+    key = _words(h1)
+    if not title or src in _HEADLINE_SOURCES or len(key.split()) < 2 or len(h1) > 300 or \
+            h1.endswith(":") or _names_site(h1, site_keys):
+        return ""
+    padded = f" {key} "
+    if any(f" {o} " in padded or padded in f" {o} " for o in (_words(d) for d in declared) if o):
+        return ""
+    return h1
 
 
 # --------------------------------------------------------------------------- authors
@@ -1359,8 +1405,22 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
             # cutting took for the site's name ("Welpen kaufen – Tipps" on a site "Welpen")
             h1 = clean_title(h1, site_keys)
         headline, took = prefer_headline(title, h1, declared, site_keys)
+        if took and title and f" {_words(title)} " not in f" {_words(headline or '')} " and any(
+                _words(h2) == _words(title) for h2 in meta.h2_texts):
+            # the title is shown too, as an <h2> (the story's headline under a topic
+            # page's <h1>): the page's markup and its text agree on it
+            took = False
+        if not took and heading_src == "html:h1" and len(meta.h1_texts) == 1:
+            # the page's only <h1> over a title no article markup names the headline
+            headline = lone_headline(title, src, h1, declared, site_keys)
+            took = bool(headline)
         if took and headline != title:
             title, src = headline, heading_src
+    elif title and not meta.h1_texts and len(meta.h2_texts) == 1:
+        # no <h1> at all: the page's only <h2> is its top heading, as a lone <h1> would be
+        h2 = clean_title(meta.h2_texts[0], site_keys)
+        if _words(h2) != _words(title) and lone_headline(title, src, h2, declared, site_keys):
+            title, src = h2, "html:h2"
     if title:
         title = unicodedata.normalize("NFC", title)
         prov["title"] = src or ""
