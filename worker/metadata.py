@@ -43,6 +43,9 @@ cleans it: :mod:`worker.normalise` does that. Sources, most trusted first:
                 "/autoren/max-muster", "/staff/...") when it is a name of two to four
                 capitalised words, outside menus, footers, comments, teasers, sliders and
                 photo credits: the first one and those beside it (co-authors), at most three.
+``post-author-comment`` the name on the first comment WordPress marks as the post author's
+                own (class ``bypostauthor``): hCard's ``fn``, else the comment's
+                ``comment-author`` element (its first text: "jdoe" of "jdoe says:").
 
 Every value is a :class:`Candidate` ``(value, source)``; a field's candidates keep that
 order, so the first one is the most trusted.
@@ -67,6 +70,8 @@ DATE_NAME_LINES = True
 AUTHOR_HEADING = True
 # byline markup with paragraphs (an author box): its first line
 BYLINE_FIRST_LINE = True
+# the name on a comment the post's author wrote (WordPress "bypostauthor"), the last source
+POST_AUTHOR_COMMENT = True
 
 ARTICLE_TYPES = frozenset({
     "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
@@ -175,7 +180,8 @@ _META_MAP: dict[str, tuple[str, str]] = {
 # sidebars, <meta> tags only describe the page itself.
 _SOURCE_RANK = {"jsonld": 0, "article": 1, "og": 1, "meta": 2, "itemprop": 3, "dc": 4,
                 "twitter": 5, "jsonld:page": 6, "time": 7, "time:only": 7, "html": 8, "byline": 9,
-                "textline": 10, "author-class": 11, "author-link": 12}
+                "textline": 10, "author-class": 11, "author-link": 12,
+                "post-author-comment": 13}
 # a photo's credit line, not the article's byline
 _NOT_IN_PHOTO = ("[not(ancestor::figure or ancestor::figcaption or ancestor::*[contains(@class, "
                  "'photo') or contains(@class, 'caption') or contains(@class, 'credit')])]")
@@ -771,6 +777,30 @@ def _links(root: Any, meta: PageMetadata) -> None:
                 profiles.append(el)
 
 
+# --------------------------------------------------------------------------- post author
+# WordPress marks the comments the post's own author wrote with the class "bypostauthor"
+_BY_POST_AUTHOR = "//*[contains(concat(' ', normalize-space(@class), ' '), ' bypostauthor ')]"
+# the element naming a comment's author: hCard's "fn", else "comment-author"/"comment_author"
+_COMMENT_AUTHOR_XPATHS = (
+    ".//*[contains(concat(' ', normalize-space(@class), ' '), ' fn ')]",
+    ".//*[contains(concat(' ', normalize-space(@class), ' '), ' comment-author ') or "
+    "contains(concat(' ', normalize-space(@class), ' '), ' comment_author ')]")
+
+
+def _post_author_comment(root: Any, meta: PageMetadata) -> None:
+    """The name of the post's author as their own comment shows it (source
+    ``post-author-comment``): the first text of the name element of the first comment classed
+    ``bypostauthor`` ("<cite class="fn">jdoe</cite> says:")."""
+    for comment in root.xpath(_BY_POST_AUTHOR)[:1]:
+        for path in _COMMENT_AUTHOR_XPATHS:
+            found = comment.xpath(path)
+            if found:
+                text = next((t.strip() for t in found[0].itertext() if t.strip()), "")
+                if 2 <= len(text) <= 60:
+                    meta.add("authors", text, "post-author-comment")
+                break
+
+
 # --------------------------------------------------------------------------- headline
 # Classes that hide an element from sighted readers (text kept for screen readers only).
 _HIDDEN_CLASS = re.compile(r"element-invisible|visually-?hidden|sr-only|screen-reader",
@@ -977,6 +1007,8 @@ def extract_metadata(doc: Any) -> PageMetadata:
             found += 1
             if found == 3:
                 break
+    if POST_AUTHOR_COMMENT:
+        _post_author_comment(root, meta)
     h1 = []
     for h in root.xpath("//h1"):
         text = _shown_text(h)

@@ -68,13 +68,16 @@ authors      the first source that yields at least one clean name (all its names
              "Von/By/Text: First Last" (:mod:`worker.metadata`, ``textline``), then any
              element whose class has "author" in it and whose text is a name
              (``author-class``), then the name of a link to an author's profile page
-             ("/author/jane-doe/", ``author-link``); when one value of another source
+             ("/author/jane-doe/", ``author-link``), then the name on the post author's
+             own comment (WordPress ``bypostauthor``, ``post-author-comment``); when one
+             value of another source
              names all the chosen authors and more people (shown, reading as persons'
              names: "Jane Doe" in JSON-LD, "Jane Doe und John Roe" in the byline), its
              names (:func:`_co_authors`); newspaper3k's guesses are not used
              (:data:`NEWSPAPER_AUTHORS`). Names from every source must be shown on the page
              (the ``<meta name=author>`` is often the web agency or site owner, a hidden
-             JSON-LD author the CMS account); microdata authors of reviews and comments are
+             JSON-LD author the CMS account), not only inside an element hidden by its inline
+             style (a theme's hidden author vcard); microdata authors of reviews and comments are
              ignored. Cleaned the same way: "By"/"Von"/"Par" prefixes, e-mail addresses,
              URLs, handles, dates, job titles, "Staff"-like words and the site's own name
              are removed; "A and B", "A, B", "A & B", "A und B" are split; duplicates
@@ -165,7 +168,7 @@ HTMLDATE_FALLBACK: bool | None = True
 # Sources that pick up every byline-looking node (comment sections, teaser lists): more names
 # than this from one of them is taken as noise, not as the article's authors.
 _LOOSE_AUTHOR_SOURCES = frozenset({"html", "byline", "textline", "author-class",
-                                   "author-link", "newspaper3k"})
+                                   "author-link", "post-author-comment", "newspaper3k"})
 _MAX_LOOSE_AUTHORS = 4
 # newspaper3k's author guesses as the last author source. Off: on web-eval (metadata only)
 # they were right on 6 pages, wrong on 18 and a false fill on 11 of 313 author-less pages.
