@@ -179,6 +179,8 @@ CO_AUTHORS_ELSEWHERE = True
 SIGNATURE_AUTHORS = True
 # names only in elements hidden by an inline style or the hidden attribute are not shown
 HIDDEN_NOT_SHOWN = True
+# a one-word user name that only starts with the site's name is no site name ("Limespacer")
+USER_NAME_NOT_SITE_PREFIX = True
 # An author name is kept only when the page shows it: <meta name=author>, Dublin Core,
 # microdata and newspaper3k often name the site's owner, its web agency or a sidebar profile
 # (measured on web-eval: false author fills 89 -> 59 of 313 pages, accuracy unchanged), and a
@@ -514,6 +516,19 @@ def _is_site(text: str, keys: set[str]) -> bool:
                for k in keys)
 
 
+# a user name: one word of letters, digits, "_" or "." ("Limespacer", "jdoe_42")
+_HANDLE_WORD = re.compile(r"[\w.]+")
+
+
+def _author_is_site(text: str, keys: set[str]) -> bool:
+    """:func:`_is_site` for an author's name; a user name of one word is the site's name only
+    when it is that name exactly ("limespace"), not a word that goes on after it
+    ("Limespacer" on limespace.de, "Krimiblogger" on krimiblog.de: the blogger's handle)."""
+    if USER_NAME_NOT_SITE_PREFIX and _HANDLE_WORD.fullmatch(text.strip()):
+        return _squash(text) in keys
+    return _is_site(text, keys)
+
+
 def _not_site(title: str, keys: set[str]) -> str:
     """``title``, or "" when it is the site's name alone."""
     return "" if _squash(title) in keys else title
@@ -783,7 +798,7 @@ def _clean_name(raw: str, site_keys: set[str]) -> tuple[str | None, bool]:
         return None, False
     if not any(ch.isalpha() for ch in name):
         return None, False
-    if site_keys and _is_site(name, site_keys) and len(words) <= 4:
+    if site_keys and _author_is_site(name, site_keys) and len(words) <= 4:
         return None, True
     # "Jane Doe Senior Reporter": cut trailing role words after a two-word name
     while len(words) > 2 and words[-1].strip(".") in _ROLE_WORDS:
@@ -859,7 +874,7 @@ def clean_authors(values: list[str], site_keys: set[str] | None = None) -> tuple
         raw = _BY_PREFIX.sub("", _DATE_TAIL.sub("", raw.strip()))
         # an organisation or the site's own name, before "Wirtschaft und Klimaschutz" or
         # "Kirche und Leben" is split into two "names"
-        if _ORG_WORDS.search(raw) or (keys and _is_site(raw, keys) and len(raw) <= 60):
+        if _ORG_WORDS.search(raw) or (keys and _author_is_site(raw, keys) and len(raw) <= 60):
             orgs.append(raw)
             continue
         if _DESK_START.match(raw) or raw.casefold() in _AGENCIES:
