@@ -43,6 +43,9 @@ cleans it: :mod:`worker.normalise` does that. Sources, most trusted first:
                 "/autoren/max-muster", "/staff/...") when it is a name of two to four
                 capitalised words, outside menus, footers, comments, teasers, sliders and
                 photo credits: the first one and those beside it (co-authors), at most three.
+``username``    the first element classed ``username`` (a forum's or Drupal's user account
+                link: "<a class="username">jdoe</a>") outside comments, teasers, sliders,
+                menus, footers and sidebars.
 ``post-author-comment`` the name on the first comment WordPress marks as the post author's
                 own (class ``bypostauthor``): hCard's ``fn``, else the comment's
                 ``comment-author`` element (its first text: "jdoe" of "jdoe says:").
@@ -72,6 +75,8 @@ AUTHOR_HEADING = True
 BYLINE_FIRST_LINE = True
 # the name on a comment the post's author wrote (WordPress "bypostauthor"), the last source
 POST_AUTHOR_COMMENT = True
+# a user name marked class="username" in the article (forums, Drupal), after author links
+USERNAME_CLASS = True
 
 ARTICLE_TYPES = frozenset({
     "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
@@ -181,7 +186,7 @@ _META_MAP: dict[str, tuple[str, str]] = {
 _SOURCE_RANK = {"jsonld": 0, "article": 1, "og": 1, "meta": 2, "itemprop": 3, "dc": 4,
                 "twitter": 5, "jsonld:page": 6, "time": 7, "time:only": 7, "html": 8, "byline": 9,
                 "textline": 10, "author-class": 11, "author-link": 12,
-                "post-author-comment": 13}
+                "username": 13, "post-author-comment": 14}
 # a photo's credit line, not the article's byline
 _NOT_IN_PHOTO = ("[not(ancestor::figure or ancestor::figcaption or ancestor::*[contains(@class, "
                  "'photo') or contains(@class, 'caption') or contains(@class, 'credit')])]")
@@ -777,6 +782,27 @@ def _links(root: Any, meta: PageMetadata) -> None:
                 profiles.append(el)
 
 
+# --------------------------------------------------------------------------- user names
+# Forum and CMS software mark a user account's name with the class "username" (phpBB,
+# XenForo, Drupal's "submitted by" line); outside comments, the article's poster
+_USERNAME_XPATH = (
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' username ')]"
+    "[not(ancestor::*[contains(@class, 'comment') or contains(@id, 'comment') or "
+    "contains(@class, 'related') or contains(@class, 'teaser') or contains(@class, 'slide')"
+    "])]")
+
+
+def _username(root: Any, meta: PageMetadata) -> None:
+    """The first user name marked ``class="username"`` in the article (source ``username``),
+    not in comments, teasers, sliders, menus, footers or sidebars."""
+    for el in root.xpath(_USERNAME_XPATH)[:10]:
+        if _in_article(el) and not _under_off_article(el):
+            text = " ".join(el.text_content().split())
+            if 2 <= len(text) <= 40:
+                meta.add("authors", text, "username")
+            return
+
+
 # --------------------------------------------------------------------------- post author
 # WordPress marks the comments the post's own author wrote with the class "bypostauthor"
 _BY_POST_AUTHOR = "//*[contains(concat(' ', normalize-space(@class), ' '), ' bypostauthor ')]"
@@ -1007,6 +1033,8 @@ def extract_metadata(doc: Any) -> PageMetadata:
             found += 1
             if found == 3:
                 break
+    if USERNAME_CLASS:
+        _username(root, meta)
     if POST_AUTHOR_COMMENT:
         _post_author_comment(root, meta)
     h1 = []
