@@ -46,6 +46,9 @@ cleans it: :mod:`worker.normalise` does that. Sources, most trusted first:
 ``username``    the first element classed ``username`` (a forum's or Drupal's user account
                 link: "<a class="username">jdoe</a>") outside comments, teasers, sliders,
                 menus, footers and sidebars.
+``user-line``   a line of a byline word, one user name and a date before or after them
+                ("von jdoe am 20.09.2020", "06.11.2023 13:30 von Olga"), outside comments,
+                footers, menus and sidebars: the first one.
 ``post-author-comment`` the name on the first comment WordPress marks as the post author's
                 own (class ``bypostauthor``): hCard's ``fn``, else the comment's
                 ``comment-author`` element (its first text: "jdoe" of "jdoe says:").
@@ -77,6 +80,8 @@ BYLINE_FIRST_LINE = True
 POST_AUTHOR_COMMENT = True
 # a user name marked class="username" in the article (forums, Drupal), after author links
 USERNAME_CLASS = True
+# a line of a byline word, one user name and a date ("von jdoe am 20.09.2020"), after those
+USER_DATE_LINES = True
 
 ARTICLE_TYPES = frozenset({
     "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
@@ -186,7 +191,7 @@ _META_MAP: dict[str, tuple[str, str]] = {
 _SOURCE_RANK = {"jsonld": 0, "article": 1, "og": 1, "meta": 2, "itemprop": 3, "dc": 4,
                 "twitter": 5, "jsonld:page": 6, "time": 7, "time:only": 7, "html": 8, "byline": 9,
                 "textline": 10, "author-class": 11, "author-link": 12,
-                "username": 13, "post-author-comment": 14}
+                "username": 13, "user-line": 14, "post-author-comment": 15}
 # a photo's credit line, not the article's byline
 _NOT_IN_PHOTO = ("[not(ancestor::figure or ancestor::figcaption or ancestor::*[contains(@class, "
                  "'photo') or contains(@class, 'caption') or contains(@class, 'credit')])]")
@@ -717,6 +722,34 @@ def _date_name_lines(root: Any, meta: PageMetadata) -> None:
             return
 
 
+# "von jdoe am 20.09.2020", "06.11.2023 13:30 von Olga", "by oz on December 4, 2006": a line
+# of a byline word, one user name and a date (before or after it), nothing else
+_LINE_DAY = (r"(?:\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}|\d{1,2}\.\s+\w+\s+\d{4}|"
+             r"\w+\s+\d{1,2},\s+\d{4}|\d{4}-\d{2}-\d{2})"
+             r"(?:,?\s*(?:um\s+)?\d{1,2}[:.]\d{2}(?:\s*(?:Uhr|h))?)?")
+_USER_DATE_LINE = re.compile(
+    rf"^(?:(?P<before>{_LINE_DAY})\s*[|,·-]?\s*)?(?i:von|by)\s+(?P<name>[\w][\w.'’-]{{1,30}})"
+    rf"(?P<after>\s*[|,·-]?\s*(?:(?i:am|on)\s+)?{_LINE_DAY})?$")
+_USER_LINE_START = re.compile(r"\s*(?:\d|(?i:von|by)\s)")
+
+
+def _user_date_lines(root: Any, meta: PageMetadata) -> None:
+    """The first line of a byline word, one user name and a date, outside comments, footers,
+    menus and sidebars (source ``user-line``)."""
+    for el in root.iter("p", "span", "div", "small", "li", "h2", "h3", "h4", "h5", "time",
+                        "address"):
+        if not el.text or len(el) > 6 or not _USER_LINE_START.match(el.text):
+            continue
+        text = " ".join(" ".join(el.itertext()).split())
+        if len(text) > 70:
+            continue
+        match = _USER_DATE_LINE.match(text)
+        if match and (match.group("before") or match.group("after")) and \
+                not _under_off_article(el):
+            meta.add("authors", match.group("name"), "user-line")
+            return
+
+
 _BLOCK_TAGS = frozenset({"p", "div", "br", "li", "ul", "h2", "h3", "h4", "h5", "h6"})
 
 
@@ -1035,6 +1068,8 @@ def extract_metadata(doc: Any) -> PageMetadata:
                 break
     if USERNAME_CLASS:
         _username(root, meta)
+    if USER_DATE_LINES:
+        _user_date_lines(root, meta)
     if POST_AUTHOR_COMMENT:
         _post_author_comment(root, meta)
     h1 = []

@@ -69,7 +69,9 @@ authors      the first source that yields at least one clean name (all its names
              element whose class has "author" in it and whose text is a name
              (``author-class``), then the name of a link to an author's profile page
              ("/author/jane-doe/", ``author-link``), then a user name classed
-             ``username`` (forums, Drupal; ``username``), then the name on the post author's
+             ``username`` (forums, Drupal; ``username``), a line of a byline word, one
+             user name and a date ("von jdoe am 20.09.2020", ``user-line``), then the name
+             on the post author's
              own comment (WordPress ``bypostauthor``, ``post-author-comment``); when one
              value of another source
              names all the chosen authors and more people (shown, reading as persons'
@@ -169,7 +171,7 @@ HTMLDATE_FALLBACK: bool | None = True
 # Sources that pick up every byline-looking node (comment sections, teaser lists): more names
 # than this from one of them is taken as noise, not as the article's authors.
 _LOOSE_AUTHOR_SOURCES = frozenset({"html", "byline", "textline", "author-class",
-                                   "author-link", "username", "post-author-comment",
+                                   "author-link", "username", "user-line", "post-author-comment",
                                    "newspaper3k"})
 _MAX_LOOSE_AUTHORS = 4
 # newspaper3k's author guesses as the last author source. Off: on web-eval (metadata only)
