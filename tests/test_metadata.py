@@ -400,7 +400,8 @@ def test_author_markup_with_a_user_name() -> None:
     # "von <user>" in author markup: one word after the byline word
     meta = meta_of('<html><body><div class="field field-name-author"><div class="item">von '
                    '<a href="/redaktion/jana" class="username">Jana</a></div></div></body></html>')
-    assert values(meta, "authors") == [("von Jana", "author-class")]
+    # (the link classed "username" is a user name too, a later source)
+    assert values(meta, "authors") == [("von Jana", "author-class"), ("Jana", "username")]
     # a sentence is not
     meta = meta_of('<html><body><div class="author-box">by the way</div></body></html>')
     assert values(meta, "authors") == []
@@ -417,3 +418,19 @@ def test_author_box_first_line() -> None:
     meta = meta_of('<html><body><div class="byline">Von <a href="/a">Jana Roth</a>, Kiel'
                    '</div></body></html>')
     assert values(meta, "authors")[0] == ("Von Jana Roth, Kiel", "byline")
+
+
+def test_user_name_date_line() -> None:
+    # a byline word, one user name and a date, before or after them, on a line of its own
+    meta = meta_of('<html><body><h2><span>06.11.2023 13:30 von jdoe_7</span></h2>'
+                   '<p>Der Text.</p></body></html>')
+    assert values(meta, "authors") == [("jdoe_7", "user-line")]
+    meta = meta_of('<html><body><div class="meta"><span>von <b>Kochfee</b> am 20.09.2020'
+                   '</span></div></body></html>')
+    assert values(meta, "authors") == [("Kochfee", "user-line")]
+    # without a date it is no byline ("von Bedeutung"), nor in a comment section
+    meta = meta_of("<html><body><p>von Bedeutung</p></body></html>")
+    assert values(meta, "authors") == []
+    meta = meta_of('<html><body><div class="comments"><p>von leserin am 20.09.2020</p>'
+                   '</div></body></html>')
+    assert values(meta, "authors") == []

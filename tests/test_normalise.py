@@ -645,3 +645,16 @@ def test_confirmed_heading_reworded() -> None:
     # a heading sharing fewer of its words is not confirmed
     assert confirmed_heading(["Brightflex – our winter offers for the whole family",
                               "How to use it"], declared) == ""
+
+
+def test_user_name_that_starts_with_the_site_name() -> None:
+    from worker.normalise import clean_authors
+
+    keys = {"limespace", "limespacede"}
+    # a blogger's one-word handle that goes on after the site's name is a name
+    assert clean_authors(["Limespacer"], keys) == (["Limespacer"], [])
+    assert clean_authors(["von Limespacer"], keys) == (["Limespacer"], [])
+    # the site's name itself, or the name with more words, is still the site
+    assert clean_authors(["limespace"], keys)[0] == []
+    assert clean_authors(["Limespace Magazin"], keys)[0] == []
+    assert clean_authors(["limespace.de"], keys)[0] == []

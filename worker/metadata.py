@@ -43,6 +43,15 @@ cleans it: :mod:`worker.normalise` does that. Sources, most trusted first:
                 "/autoren/max-muster", "/staff/...") when it is a name of two to four
                 capitalised words, outside menus, footers, comments, teasers, sliders and
                 photo credits: the first one and those beside it (co-authors), at most three.
+``username``    the first element classed ``username`` (a forum's or Drupal's user account
+                link: "<a class="username">jdoe</a>") outside comments, teasers, sliders,
+                menus, footers and sidebars.
+``user-line``   a line of a byline word, one user name and a date before or after them
+                ("von jdoe am 20.09.2020", "06.11.2023 13:30 von Olga"), outside comments,
+                footers, menus and sidebars: the first one.
+``post-author-comment`` the name on the first comment WordPress marks as the post author's
+                own (class ``bypostauthor``): hCard's ``fn``, else the comment's
+                ``comment-author`` element (its first text: "jdoe" of "jdoe says:").
 
 Every value is a :class:`Candidate` ``(value, source)``; a field's candidates keep that
 order, so the first one is the most trusted.
@@ -67,6 +76,12 @@ DATE_NAME_LINES = True
 AUTHOR_HEADING = True
 # byline markup with paragraphs (an author box): its first line
 BYLINE_FIRST_LINE = True
+# the name on a comment the post's author wrote (WordPress "bypostauthor"), the last source
+POST_AUTHOR_COMMENT = True
+# a user name marked class="username" in the article (forums, Drupal), after author links
+USERNAME_CLASS = True
+# a line of a byline word, one user name and a date ("von jdoe am 20.09.2020"), after those
+USER_DATE_LINES = True
 
 ARTICLE_TYPES = frozenset({
     "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
@@ -175,7 +190,8 @@ _META_MAP: dict[str, tuple[str, str]] = {
 # sidebars, <meta> tags only describe the page itself.
 _SOURCE_RANK = {"jsonld": 0, "article": 1, "og": 1, "meta": 2, "itemprop": 3, "dc": 4,
                 "twitter": 5, "jsonld:page": 6, "time": 7, "time:only": 7, "html": 8, "byline": 9,
-                "textline": 10, "author-class": 11, "author-link": 12}
+                "textline": 10, "author-class": 11, "author-link": 12,
+                "username": 13, "user-line": 14, "post-author-comment": 15}
 # a photo's credit line, not the article's byline
 _NOT_IN_PHOTO = ("[not(ancestor::figure or ancestor::figcaption or ancestor::*[contains(@class, "
                  "'photo') or contains(@class, 'caption') or contains(@class, 'credit')])]")
@@ -706,6 +722,34 @@ def _date_name_lines(root: Any, meta: PageMetadata) -> None:
             return
 
 
+# "von jdoe am 20.09.2020", "06.11.2023 13:30 von Olga", "by oz on December 4, 2006": a line
+# of a byline word, one user name and a date (before or after it), nothing else
+_LINE_DAY = (r"(?:\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}|\d{1,2}\.\s+\w+\s+\d{4}|"
+             r"\w+\s+\d{1,2},\s+\d{4}|\d{4}-\d{2}-\d{2})"
+             r"(?:,?\s*(?:um\s+)?\d{1,2}[:.]\d{2}(?:\s*(?:Uhr|h))?)?")
+_USER_DATE_LINE = re.compile(
+    rf"^(?:(?P<before>{_LINE_DAY})\s*[|,·-]?\s*)?(?i:von|by)\s+(?P<name>[\w][\w.'’-]{{1,30}})"
+    rf"(?P<after>\s*[|,·-]?\s*(?:(?i:am|on)\s+)?{_LINE_DAY})?$")
+_USER_LINE_START = re.compile(r"\s*(?:\d|(?i:von|by)\s)")
+
+
+def _user_date_lines(root: Any, meta: PageMetadata) -> None:
+    """The first line of a byline word, one user name and a date, outside comments, footers,
+    menus and sidebars (source ``user-line``)."""
+    for el in root.iter("p", "span", "div", "small", "li", "h2", "h3", "h4", "h5", "time",
+                        "address"):
+        if not el.text or len(el) > 6 or not _USER_LINE_START.match(el.text):
+            continue
+        text = " ".join(" ".join(el.itertext()).split())
+        if len(text) > 70:
+            continue
+        match = _USER_DATE_LINE.match(text)
+        if match and (match.group("before") or match.group("after")) and \
+                not _under_off_article(el):
+            meta.add("authors", match.group("name"), "user-line")
+            return
+
+
 _BLOCK_TAGS = frozenset({"p", "div", "br", "li", "ul", "h2", "h3", "h4", "h5", "h6"})
 
 
@@ -769,6 +813,51 @@ def _links(root: Any, meta: PageMetadata) -> None:
                     (not profiles or _near(profiles[0], el)) and _in_article(el):
                 meta.add("authors", text, "author-link")
                 profiles.append(el)
+
+
+# --------------------------------------------------------------------------- user names
+# Forum and CMS software mark a user account's name with the class "username" (phpBB,
+# XenForo, Drupal's "submitted by" line); outside comments, the article's poster
+_USERNAME_XPATH = (
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' username ')]"
+    "[not(ancestor::*[contains(@class, 'comment') or contains(@id, 'comment') or "
+    "contains(@class, 'related') or contains(@class, 'teaser') or contains(@class, 'slide')"
+    "])]")
+
+
+def _username(root: Any, meta: PageMetadata) -> None:
+    """The first user name marked ``class="username"`` in the article (source ``username``),
+    not in comments, teasers, sliders, menus, footers or sidebars."""
+    for el in root.xpath(_USERNAME_XPATH)[:10]:
+        if _in_article(el) and not _under_off_article(el):
+            text = " ".join(el.text_content().split())
+            if 2 <= len(text) <= 40:
+                meta.add("authors", text, "username")
+            return
+
+
+# --------------------------------------------------------------------------- post author
+# WordPress marks the comments the post's own author wrote with the class "bypostauthor"
+_BY_POST_AUTHOR = "//*[contains(concat(' ', normalize-space(@class), ' '), ' bypostauthor ')]"
+# the element naming a comment's author: hCard's "fn", else "comment-author"/"comment_author"
+_COMMENT_AUTHOR_XPATHS = (
+    ".//*[contains(concat(' ', normalize-space(@class), ' '), ' fn ')]",
+    ".//*[contains(concat(' ', normalize-space(@class), ' '), ' comment-author ') or "
+    "contains(concat(' ', normalize-space(@class), ' '), ' comment_author ')]")
+
+
+def _post_author_comment(root: Any, meta: PageMetadata) -> None:
+    """The name of the post's author as their own comment shows it (source
+    ``post-author-comment``): the first text of the name element of the first comment classed
+    ``bypostauthor`` ("<cite class="fn">jdoe</cite> says:")."""
+    for comment in root.xpath(_BY_POST_AUTHOR)[:1]:
+        for path in _COMMENT_AUTHOR_XPATHS:
+            found = comment.xpath(path)
+            if found:
+                text = next((t.strip() for t in found[0].itertext() if t.strip()), "")
+                if 2 <= len(text) <= 60:
+                    meta.add("authors", text, "post-author-comment")
+                break
 
 
 # --------------------------------------------------------------------------- headline
@@ -991,6 +1080,12 @@ def extract_metadata(doc: Any) -> PageMetadata:
             found += 1
             if found == 3:
                 break
+    if USERNAME_CLASS:
+        _username(root, meta)
+    if USER_DATE_LINES:
+        _user_date_lines(root, meta)
+    if POST_AUTHOR_COMMENT:
+        _post_author_comment(root, meta)
     h1 = []
     for h in root.xpath("//h1"):
         text = _shown_text(h)

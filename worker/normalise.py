@@ -68,13 +68,19 @@ authors      the first source that yields at least one clean name (all its names
              "Von/By/Text: First Last" (:mod:`worker.metadata`, ``textline``), then any
              element whose class has "author" in it and whose text is a name
              (``author-class``), then the name of a link to an author's profile page
-             ("/author/jane-doe/", ``author-link``); when one value of another source
+             ("/author/jane-doe/", ``author-link``), then a user name classed
+             ``username`` (forums, Drupal; ``username``), a line of a byline word, one
+             user name and a date ("von jdoe am 20.09.2020", ``user-line``), then the name
+             on the post author's
+             own comment (WordPress ``bypostauthor``, ``post-author-comment``); when one
+             value of another source
              names all the chosen authors and more people (shown, reading as persons'
              names: "Jane Doe" in JSON-LD, "Jane Doe und John Roe" in the byline), its
              names (:func:`_co_authors`); newspaper3k's guesses are not used
              (:data:`NEWSPAPER_AUTHORS`). Names from every source must be shown on the page
              (the ``<meta name=author>`` is often the web agency or site owner, a hidden
-             JSON-LD author the CMS account); microdata authors of reviews and comments are
+             JSON-LD author the CMS account), not only inside an element hidden by its inline
+             style (a theme's hidden author vcard); microdata authors of reviews and comments are
              ignored. Cleaned the same way: "By"/"Von"/"Par" prefixes, e-mail addresses,
              URLs, handles, dates, job titles, "Staff"-like words and the site's own name
              are removed; "A and B", "A, B", "A & B", "A und B" are split; duplicates
@@ -165,7 +171,8 @@ HTMLDATE_FALLBACK: bool | None = True
 # Sources that pick up every byline-looking node (comment sections, teaser lists): more names
 # than this from one of them is taken as noise, not as the article's authors.
 _LOOSE_AUTHOR_SOURCES = frozenset({"html", "byline", "textline", "author-class",
-                                   "author-link", "newspaper3k"})
+                                   "author-link", "username", "user-line", "post-author-comment",
+                                   "newspaper3k"})
 _MAX_LOOSE_AUTHORS = 4
 # newspaper3k's author guesses as the last author source. Off: on web-eval (metadata only)
 # they were right on 6 pages, wrong on 18 and a false fill on 11 of 313 author-less pages.
@@ -174,6 +181,10 @@ SITE_OWNER_AUTHORS = True
 CO_AUTHORS_ELSEWHERE = True
 # the body's last paragraph alone a person's name, printed as its own paragraph
 SIGNATURE_AUTHORS = True
+# names only in elements hidden by an inline style or the hidden attribute are not shown
+HIDDEN_NOT_SHOWN = True
+# a one-word user name that only starts with the site's name is no site name ("Limespacer")
+USER_NAME_NOT_SITE_PREFIX = True
 # An author name is kept only when the page shows it: <meta name=author>, Dublin Core,
 # microdata and newspaper3k often name the site's owner, its web agency or a sidebar profile
 # (measured on web-eval: false author fills 89 -> 59 of 313 pages, accuracy unchanged), and a
@@ -590,6 +601,19 @@ def _leads_with_site(text: str, keys: set[str]) -> bool:
     return bool(key) and any(key == k or (len(k) >= 4 and key.startswith(k)) for k in keys)
 
 
+# a user name: one word of letters, digits, "_" or "." ("Limespacer", "jdoe_42")
+_HANDLE_WORD = re.compile(r"[\w.]+")
+
+
+def _author_is_site(text: str, keys: set[str]) -> bool:
+    """:func:`_is_site` for an author's name; a user name of one word is the site's name only
+    when it is that name exactly ("limespace"), not a word that goes on after it
+    ("Limespacer" on limespace.de, "Krimiblogger" on krimiblog.de: the blogger's handle)."""
+    if USER_NAME_NOT_SITE_PREFIX and _HANDLE_WORD.fullmatch(text.strip()):
+        return _squash(text) in keys
+    return _is_site(text, keys)
+
+
 def _not_site(title: str, keys: set[str]) -> str:
     """``title``, or "" when it is the site's name alone."""
     return "" if _squash(title) in keys else title
@@ -915,7 +939,7 @@ def _clean_name(raw: str, site_keys: set[str]) -> tuple[str | None, bool]:
         return None, False
     if not any(ch.isalpha() for ch in name) or any(w.isdigit() for w in words):
         return None, False
-    if site_keys and _is_site(name, site_keys) and len(words) <= 4:
+    if site_keys and _author_is_site(name, site_keys) and len(words) <= 4:
         return None, True
     # "Jane Doe Senior Reporter": cut trailing role words after a two-word name
     while len(words) > 2 and words[-1].strip(".") in _ROLE_WORDS:
@@ -1001,7 +1025,7 @@ def clean_authors(values: list[str], site_keys: set[str] | None = None) -> tuple
         raw = _BY_PREFIX.sub("", _DATE_TAIL.sub("", raw.strip()))
         # an organisation or the site's own name, before "Wirtschaft und Klimaschutz" or
         # "Kirche und Leben" is split into two "names"
-        if _ORG_WORDS.search(raw) or (keys and _is_site(raw, keys) and len(raw) <= 60):
+        if _ORG_WORDS.search(raw) or (keys and _author_is_site(raw, keys) and len(raw) <= 60):
             orgs.append(raw)
             continue
         if _DESK_START.match(raw) or raw.casefold() in _AGENCIES:
@@ -1046,16 +1070,26 @@ def _signature(doc: Any, name: str) -> bool:
     return False
 
 
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+def _hidden_by_style(el: Any) -> bool:
+    """Whether ``el`` is hidden by its inline style or the ``hidden`` attribute."""
+    style = el.get("style")
+    return el.get("hidden") is not None or bool(style and _HIDDEN_STYLE.search(style))
+
+
 class _VisibleText:
     """The page's visible text (no scripts, styles or <head>), built on first use."""
 
     def __init__(self, doc: Any) -> None:
         self._doc = doc
 
-    @cached_property
-    def text(self) -> str:
-        """The visible text, casefolded, whitespace collapsed."""
+    def _walk(self, styled: bool) -> tuple[str, bool]:
+        """The visible text, casefolded, whitespace collapsed; ``styled``: also without
+        elements hidden by their inline style. Second: whether such an element was left out."""
         parts: list[str] = []
+        left_out = False
         if self._doc is not None:
             root = self._doc.getroottree().getroot()
             skip: set[Any] = set()
@@ -1063,11 +1097,30 @@ class _VisibleText:
                 if el.getparent() in skip or not isinstance(el.tag, str) or \
                         el.tag in _HIDDEN_TAGS:
                     skip.add(el)
+                elif styled and _hidden_by_style(el):
+                    skip.add(el)
+                    left_out = True
                 elif el.text:
                     parts.append(el.text)
-                if el.tail:
+                # (the text after an element inside a hidden one is hidden too)
+                if el.tail and not (styled and el.getparent() in skip):
                     parts.append(el.tail)
-        return " ".join(" ".join(parts).casefold().split())
+        return " ".join(" ".join(parts).casefold().split()), left_out
+
+    @cached_property
+    def text(self) -> str:
+        """The visible text, casefolded, whitespace collapsed."""
+        return self._walk(False)[0]
+
+    @cached_property
+    def names_text(self) -> str:
+        """The visible text without elements hidden by an inline style (``display: none``,
+        ``visibility: hidden``) or the ``hidden`` attribute: a name only there (a theme's
+        hidden author box naming the CMS account) is not shown."""
+        if not HIDDEN_NOT_SHOWN:
+            return self.text
+        text, left_out = self._walk(True)
+        return text if left_out else self.text
 
     @cached_property
     def _days(self) -> set[date]:
@@ -1079,7 +1132,7 @@ class _VisibleText:
 
     def contains(self, name: str) -> bool:
         """Whether ``name`` is shown on the page (case- and whitespace-insensitive)."""
-        return " ".join(name.casefold().split()) in self.text
+        return " ".join(name.casefold().split()) in self.names_text
 
 
 # How far after the headline's start a date line is looked for (characters of visible text),
