@@ -540,3 +540,19 @@ def test_untruncated_title() -> None:
         "Neuer Haushalt", "og")
     assert untruncated("Nachhaltiger leben", "og", "Nachhaltiger leben für das Klima",
                        keys) == ("Nachhaltiger leben", "og")
+
+
+def test_said_published_in_a_post_footer_sentence() -> None:
+    from worker.normalise import said_published
+
+    # the verb after the date ("wurde am ... gepostet"), with the time between
+    found = said_published("dieser artikel über gartenbau wurde am 19. mai 2010 um 23:03 uhr "
+                           "gepostet und unter pflanzen abgelegt.")
+    assert found is not None and found[0] == datetime(2010, 5, 19, 23, 3, tzinfo=UTC)
+    # a weekday between "posted on" and the date
+    found = said_published("this entry was posted on wednesday, may 19th, 2010 at 11:03 pm and "
+                           "is filed under plants.")
+    assert found is not None and found[0].date().isoformat() == "2010-05-19"
+    # a sentence of the article: no publication verb right after the date
+    assert said_published("er wurde am 6. september 2010 gewählt und später veröffentlicht") \
+        is None

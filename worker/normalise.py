@@ -993,15 +993,48 @@ _PUBLISHED_SAID = re.compile(
     r"(?:\s+(?:am|on|le|el|il|den|op))?\s*:?\s*(?=\d|[a-zäéû]{3,10}\.?\s+\d)")
 
 
+# ... also in a sentence of a blog's post footer: "This entry was posted on Monday, May 19th,
+# 2010" (a weekday between), "Dieser Artikel wurde am 19. Mai 2010 um 23:03 Uhr gepostet"
+# (the verb after the date)
+_POSTED_ON = re.compile(r"\b(?:was|wurde)\s+(?:posted|published|veröffentlicht|gepostet)\s+"
+                        r"(?:on|am)\s+")
+_WAS_ON = re.compile(r"\b(?:was|wurde)\s+(?:on|am)\s+(?=\S+\s)")
+_POSTED_AFTER = re.compile(r"\s*(?:\w+\s+)?(?:gepostet|veröffentlicht|publiziert|posted|"
+                           r"published)\b")
+
+
 def said_published(text: str, *, us_order: bool = False) -> tuple[datetime, int | None] | None:
     """The first date that the page's (visible, casefolded) ``text`` says is the publication
     date: right after "published", "veröffentlicht am", "erschienen am", "Datum:" and the
-    like; (value, offset) as :func:`worker.dates.parse_date_local`, or None."""
+    like, or in a post's footer sentence ("was posted on Monday, May 19th, 2010", "wurde am
+    19. Mai 2010 um 23:03 Uhr gepostet"); (value, offset) as
+    :func:`worker.dates.parse_date_local`, or None."""
+    found_at: list[tuple[int, tuple[datetime, int | None]]] = []
     for m in _PUBLISHED_SAID.finditer(text):
         found = first_date(text[m.end():m.end() + 60], us_order=us_order)
         if found is not None and found[0] <= 12:
-            return found[1], found[2]
-    return None
+            found_at.append((m.start(), (found[1], found[2])))
+            break
+    for rx, after in ((_POSTED_ON, False), (_WAS_ON, True)):
+        for m in rx.finditer(text):
+            chunk = text[m.end():m.end() + 80]
+            found = first_date(chunk, us_order=us_order)
+            if found is None or found[0] > 25:
+                continue
+            if after:
+                # the date's own extent: up to the end of its time, if any
+                rest = _POSTED_DATE.sub("", chunk[found[0]:], count=1)
+                if not _POSTED_AFTER.match(rest):
+                    continue
+            found_at.append((m.start(), (found[1], found[2])))
+            break
+    return min(found_at, key=lambda f: f[0])[1] if found_at else None
+
+
+# a date and its time as a blog writes them ("19. mai 2010 um 23:03 uhr", "may 19th, 2010
+# at 11:03 pm")
+_POSTED_DATE = re.compile(r"^[^,;]*?\d{4}(?:,?\s*(?:um|at)\s+\d{1,2}[:.]\d{2}"
+                        r"(?:\s*(?:uhr|[ap]\.?m\.?))?)?")
 
 
 # A publication date in a script's data (not JSON-LD, which is read as metadata): a shop's,
