@@ -111,3 +111,14 @@ def test_newspaper_dates_keep_zone_abbreviations() -> None:
         warnings.simplefilter("error")
         value = newspaper.extractors.date_parser("Mon Oct 11 14:57:21 CEST 2021")
     assert value.utcoffset() is not None and value.utcoffset().total_seconds() == 7200
+
+
+def test_day_positions() -> None:
+    from datetime import date
+
+    from worker.dates import day_positions
+
+    text = "Erschienen am 10.05.2023, geändert am 12. Mai 2023, zuletzt 2023-05-12"
+    assert day_positions(text, date(2023, 5, 12)) == [38, 60]
+    assert day_positions(text, date(2023, 5, 10)) == [14]
+    assert day_positions(text, date(2023, 5, 11)) == []

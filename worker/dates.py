@@ -29,8 +29,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = ["parse_date", "parse_date_local", "first_date", "offset_minutes", "plausible",
-           "date_from_url", "date_in_slug", "days_in_text", "zone_offset", "COUNTRY_ZONES",
-           "LANGUAGE_ZONES", "MIN_YEAR", "MONTH_NAMES", "ZONE_ABBREVIATIONS", "DATEUTIL_TZINFOS"]
+           "date_from_url", "date_in_slug", "days_in_text", "day_positions", "zone_offset",
+           "COUNTRY_ZONES", "LANGUAGE_ZONES", "MIN_YEAR", "MONTH_NAMES", "ZONE_ABBREVIATIONS",
+           "DATEUTIL_TZINFOS"]
 
 MIN_YEAR = 1990
 _MAX_SKEW = timedelta(hours=14)
@@ -376,6 +377,13 @@ def days_in_text(text: str) -> set[date]:
     for m in _MDY_WORDS.finditer(text):
         found.add(_day(int(m[3]), _MONTHS[m[1].lower()], int(m[2])))
     return {d for d in found if d is not None}
+
+
+def day_positions(text: str, day: date) -> list[int]:
+    """Where ``text`` writes the calendar day ``day`` (start of each date written, any format
+    :func:`days_in_text` reads), in order."""
+    return sorted({m.start() for rx in _WRITTEN for m in rx.finditer(text)
+                   if day in days_in_text(m[0])})
 
 
 # The main time zone of a country (ISO 3166 code, lower case): where most of its newsrooms

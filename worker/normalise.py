@@ -37,7 +37,10 @@ published_at structured ranking (JSON-LD article to Twitter card); when those so
              one (:func:`_shown_instead`: a CMS date moved on by an update); when the page
              writes that value's other day/month reading and not its own, the other one
              (:func:`_other_order`: "11/01/2023" of a month-first CMS on a German page whose
-             text writes "01.11.2023"; dotted dates are read day first); a chosen day still
+             text writes "01.11.2023"; dotted dates are read day first); a chosen day the
+             page writes only as a change's ("Zuletzt geändert am: 15.10.2021") gives way to
+             an earlier day (within a year) the text says is the publication's
+             ("Erschienen am: 13.10.2021", :func:`said_published`); a chosen day still
              written nowhere gives way to the header's date line (within a year); then ``<time>``,
              JSON-LD WebPage and the page's only ``<time>`` outside comments, or the header's
              date line (:func:`dateline`) when it gives another day; then a date the text
@@ -133,6 +136,7 @@ from worker.dates import (
     MONTH_NAMES,
     date_from_url,
     date_in_slug,
+    day_positions,
     days_in_text,
     first_date,
     offset_minutes,
@@ -274,6 +278,9 @@ PUBLISHED_SAID = True
 # a chosen day the page writes nowhere gives way to the header's date line within this many days
 DATELINE_SHOWN = True
 _DATELINE_SHOWN_MAX_DAYS = 366
+# a chosen day that the page writes only as the day of a change gives way to an earlier day
+# the text says is the publication's (see :func:`_only_as_update`)
+SAID_OVER_LATER = True
 # the last resort: a publication date in inline script data (see :func:`script_published`)
 SCRIPT_DATE = True
 # after it: a full date inside a segment of the URL's path ("/meldungen/29-10-2021")
@@ -1003,6 +1010,13 @@ _POSTED_AFTER = re.compile(r"\s*(?:\w+\s+)?(?:gepostet|veröffentlicht|publizier
                            r"published)\b")
 
 
+def _only_as_update(text: str, day: date) -> bool:
+    """Whether ``text`` writes ``day``, and each time as the day of a change ("Zuletzt
+    geändert am: 15.10.2021", "Updated March 3, 2024")."""
+    where = day_positions(text, day)
+    return bool(where) and all(_UPDATED_SAID.search(text[max(0, at - 30):at]) for at in where)
+
+
 def said_published(text: str, *, us_order: bool = False) -> tuple[datetime, int | None] | None:
     """The first date that the page's (visible, casefolded) ``text`` says is the publication
     date: right after "published", "veröffentlicht am", "erschienen am", "Datum:" and the
@@ -1322,6 +1336,11 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
             when, src = _other_order(
                 when, src, meta.get("published"), _date,
                 lambda v: _plausible_local(parse_date_local(v, us_order=not us), now), shown)
+    if SAID_OVER_LATER and when is not None and src != "url":
+        said = _plausible_local(said_published(shown.text, us_order=us), now)
+        if said is not None and 0 < (_local_day(when) - _local_day(said)).days <= 366 and \
+                _only_as_update(shown.text, _local_day(when)):
+            when, src = said, "text:published"
     # the days of reviews and comments on the page (microdata): never the page's date
     foreign = {d.date() for d in (parse_date(v) for v in meta.foreign_dates) if d}
     header_line: list[tuple[datetime, int | None] | None] = []
