@@ -556,3 +556,25 @@ def test_said_published_in_a_post_footer_sentence() -> None:
     # a sentence of the article: no publication verb right after the date
     assert said_published("er wurde am 6. september 2010 gewählt und später veröffentlicht") \
         is None
+
+
+def test_dateline_skips_a_date_after_another_label() -> None:
+    import lxml.html
+
+    from worker.normalise import dateline
+
+    # a game's release, an application deadline: dates of something else
+    doc = lxml.html.fromstring(
+        "<html><body><h1>Bienen-Simulator</h1><ul><li>Spieler: 1-2</li>"
+        "<li>Release: 14.11.2019</li></ul><p>Ein Spiel über Bienen.</p></body></html>")
+    assert dateline(doc.find(".//h1")) is None
+    doc = lxml.html.fromstring(
+        "<html><body><h1>Karriere-Abend</h1><p>Anmeldeschluss: 15. März 2020</p>"
+        "<p>Datum: 02.03.2020</p></body></html>")
+    found = dateline(doc.find(".//h1"))
+    assert found is not None and found[0] == datetime(2020, 3, 2, tzinfo=UTC)
+    # labels of the publication are read as before
+    doc = lxml.html.fromstring(
+        "<html><body><h1>Radwege</h1><p>Veröffentlichungsdatum: 07.12.2022</p></body></html>")
+    found = dateline(doc.find(".//h1"))
+    assert found is not None and found[0] == datetime(2022, 12, 7, tzinfo=UTC)

@@ -952,11 +952,29 @@ _INLINE_TAGS = frozenset({"a", "abbr", "b", "em", "font", "i", "nobr", "small", 
                           "strong", "sub", "sup", "time", "u"})
 
 
+# A label before a date ("Release: 14.11.2019", "Deadline: 15. März 2020"): the date of
+# something else than the publication, unless the label is one of these
+_LABEL_BEFORE = re.compile(r"([^\W\d_]+)\s*:\s*$")
+# (the stems of "Date", "Datum", "Published", "Veröffentlichungsdatum", "Erstellt", "Stand",
+# "Publié", "Fecha", "Opublikowano" ...)
+_DATE_LABEL = re.compile(r"dat|publ|pubbl|veröff|ersch|erstell|eingestellt|post|writ|"
+                         r"creat|stand|geschr|fecha|when|time|zeit|^(?:am|on|le|el|il|dnia|op|"
+                         r"von|vom|by|par|por)$")
+
+
+def _other_label(before: str) -> bool:
+    """Whether ``before`` (the text before a date) ends in a label that is not a
+    publication's ("Release:", "Deadline:", "Anmeldeschluss:")."""
+    m = _LABEL_BEFORE.search(before)
+    return m is not None and not _DATE_LABEL.search(m[1].casefold())
+
+
 def dateline(headline: Any, *, us_order: bool = False) -> tuple[datetime, int | None] | None:
     """The date line of the article: the first date written in the visible text from the
     headline ``<h1>`` on, within its first characters, in a text of its own or at the start of
-    a longer one (not a date in a sentence of the article, an event's or a quote's); (value,
-    offset) as :func:`worker.dates.parse_date_local`, or None."""
+    a longer one (not a date in a sentence of the article, an event's or a quote's, nor one
+    after another label: "Release: 14.11.2019"); (value, offset) as
+    :func:`worker.dates.parse_date_local`, or None."""
     if headline is None:
         return None
     seen = 0
@@ -984,7 +1002,8 @@ def dateline(headline: Any, *, us_order: bool = False) -> tuple[datetime, int | 
                 found = first_date(whole, us_order=us_order)
                 if found is not None and seen < _DATELINE_REACH and (
                         len(whole) <= _DATELINE_SHORT or found[0] <= _DATELINE_LEAD) and \
-                        not _UPDATED_SAID.search(whole[:found[0]]):
+                        not _UPDATED_SAID.search(whole[:found[0]]) and \
+                        not _other_label(whole[:found[0]]):
                     return found[1], found[2]
             seen += len(text) + 1
             if seen >= _DATELINE_REACH:
