@@ -60,7 +60,9 @@ published_offset_minutes  the page's own UTC offset of that value (None: no zone
              when the chosen value is in UTC or zone-less, recovered from another value of
              the same instant on the page (see :func:`local_offset`); a value still in UTC
              gets the offset of the page's zone (country-code domain, locale, language) when
-             its day there differs and the page writes that day (see :func:`zone_day`).
+             its day there differs and the page writes that day (see :func:`zone_day`); an
+             offset whose local day the page writes nowhere, while it writes the UTC day and
+             time, is 0 (the page shows UTC: :func:`_shows_utc_time`).
              ``published_at + offset`` is the local publication time; its day is the page's
              publication day.
 modified_at  structured ranking; dropped when before ``published_at``.
@@ -281,6 +283,10 @@ _DATELINE_SHOWN_MAX_DAYS = 366
 # a chosen day that the page writes only as the day of a change gives way to an earlier day
 # the text says is the publication's (see :func:`_only_as_update`)
 SAID_OVER_LATER = True
+# a local day the page writes nowhere while it writes the UTC day with the UTC time ("6 may
+# 2022 - 2:00 a.m." for 02:00Z): the page shows its times in UTC, offset 0
+# (see :func:`_shows_utc_time`)
+UTC_SHOWN = True
 # the last resort: a publication date in inline script data (see :func:`script_published`)
 SCRIPT_DATE = True
 # after it: a full date inside a segment of the URL's path ("/meldungen/29-10-2021")
@@ -466,6 +472,16 @@ def zone_day(when: tuple[datetime, int | None], zone: tuple[str | None, bool],
     if day != value.date() and shows_day(day) and (strong or not shows_day(value.date())):
         return value, local
     return when
+
+
+def _shows_utc_time(text: str, instant: datetime) -> bool:
+    """Whether ``text`` writes the UTC day of ``instant`` with its UTC time of day right
+    after it ("6 may 2022 - 2:00 a.m." for 02:00Z): the page shows its times in UTC."""
+    utc = instant.astimezone(UTC)
+    hours = {utc.hour, utc.hour % 12 or 12}
+    clock = re.compile(r"(?<!\d)0?(?:" + "|".join(str(h) for h in hours) +
+                       rf")[:.h]{utc.minute:02d}(?!\d)")
+    return any(clock.search(text, at, at + 60) for at in day_positions(text, utc.date()))
 
 
 def _local_day(when: tuple[datetime, int | None]) -> Any:
@@ -1417,6 +1433,11 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
             zone = page_zone(domain_of(base) or "", [c.value for c in lang_claims])
             when = zone_day(when, zone, lambda d: shown.shows_day(d) or (
                 url_date is not None and url_date.date() == d))
+    if UTC_SHOWN and when is not None and when[1] and \
+            not shown.shows_day(_local_day(when)) and _shows_utc_time(shown.text, when[0]) and (
+            url_date is None or url_date.date() != _local_day(when)):
+        # the page writes the UTC day, not the local one: it shows its times in UTC
+        when = (when[0], 0)
     if DATELINE_SHOWN and when is not None and src != "url" and \
             not shown.shows_day(_local_day(when)) and (
             url_date is None or url_date.date() != _local_day(when)):
