@@ -658,3 +658,41 @@ def test_user_name_that_starts_with_the_site_name() -> None:
     assert clean_authors(["limespace"], keys)[0] == []
     assert clean_authors(["Limespace Magazin"], keys)[0] == []
     assert clean_authors(["limespace.de"], keys)[0] == []
+
+
+def test_said_published_in_a_post_footer_sentence() -> None:
+    from worker.normalise import said_published
+
+    # the verb after the date ("wurde am ... gepostet"), with the time between
+    found = said_published("dieser artikel über gartenbau wurde am 19. mai 2010 um 23:03 uhr "
+                           "gepostet und unter pflanzen abgelegt.")
+    assert found is not None and found[0] == datetime(2010, 5, 19, 23, 3, tzinfo=UTC)
+    # a weekday between "posted on" and the date
+    found = said_published("this entry was posted on wednesday, may 19th, 2010 at 11:03 pm and "
+                           "is filed under plants.")
+    assert found is not None and found[0].date().isoformat() == "2010-05-19"
+    # a sentence of the article: no publication verb right after the date
+    assert said_published("er wurde am 6. september 2010 gewählt und später veröffentlicht") \
+        is None
+
+
+def test_dateline_skips_a_date_after_another_label() -> None:
+    import lxml.html
+
+    from worker.normalise import dateline
+
+    # a game's release, an application deadline: dates of something else
+    doc = lxml.html.fromstring(
+        "<html><body><h1>Bienen-Simulator</h1><ul><li>Spieler: 1-2</li>"
+        "<li>Release: 14.11.2019</li></ul><p>Ein Spiel über Bienen.</p></body></html>")
+    assert dateline(doc.find(".//h1")) is None
+    doc = lxml.html.fromstring(
+        "<html><body><h1>Karriere-Abend</h1><p>Anmeldeschluss: 15. März 2020</p>"
+        "<p>Datum: 02.03.2020</p></body></html>")
+    found = dateline(doc.find(".//h1"))
+    assert found is not None and found[0] == datetime(2020, 3, 2, tzinfo=UTC)
+    # labels of the publication are read as before
+    doc = lxml.html.fromstring(
+        "<html><body><h1>Radwege</h1><p>Veröffentlichungsdatum: 07.12.2022</p></body></html>")
+    found = dateline(doc.find(".//h1"))
+    assert found is not None and found[0] == datetime(2022, 12, 7, tzinfo=UTC)

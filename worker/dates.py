@@ -20,6 +20,7 @@ the reference time) and before 1990.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -28,8 +29,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = ["parse_date", "parse_date_local", "first_date", "offset_minutes", "plausible",
-           "date_from_url", "date_in_slug", "days_in_text", "zone_offset", "COUNTRY_ZONES",
-           "LANGUAGE_ZONES", "MIN_YEAR", "MONTH_NAMES"]
+           "date_from_url", "date_in_slug", "days_in_text", "day_positions", "zone_offset",
+           "COUNTRY_ZONES", "LANGUAGE_ZONES", "MIN_YEAR", "MONTH_NAMES", "ZONE_ABBREVIATIONS",
+           "DATEUTIL_TZINFOS"]
 
 MIN_YEAR = 1990
 _MAX_SKEW = timedelta(hours=14)
@@ -81,8 +83,47 @@ def _alternation(words: Iterable[str]) -> str:
 
 
 _MONTH_RE = _alternation(_MONTHS)
+# Time-zone abbreviations written after a time ("10:30 CEST", "4:47 PDT", "14 Uhr MEZ"):
+# minutes east of UTC, or the IANA zone of a generic name whose offset depends on the date
+# ("ET" is EST in winter, EDT in summer). Names used for several zones ("IST": India,
+# Ireland, Israel; "AST": Atlantic, Arabia) are left out: such a value keeps its wall clock
+# and gives no zone. The US names are read as RFC 2822 reads them ("CST" -06:00).
+ZONE_ABBREVIATIONS: dict[str, int | str] = {
+    "UT": 0, "WET": 0, "WEZ": 0, "WEST": 60, "WESZ": 60, "BST": 60,
+    "CET": 60, "MEZ": 60, "MET": 60, "CEST": 120, "MESZ": 120, "MEST": 120,
+    "EET": 120, "OEZ": 120, "EEST": 180, "OESZ": 180, "MSK": 180,
+    "EST": -300, "EDT": -240, "CST": -360, "CDT": -300, "MST": -420, "MDT": -360,
+    "PST": -480, "PDT": -420, "AKST": -540, "AKDT": -480, "HST": -600,
+    "ET": "America/New_York", "CT": "America/Chicago", "MT": "America/Denver",
+    "PT": "America/Los_Angeles", "BRT": -180, "ART": -180,
+    "WAT": 60, "CAT": 120, "SAST": 120, "EAT": 180,
+    "HKT": 480, "SGT": 480, "AWST": 480, "JST": 540, "KST": 540, "ACST": 570, "ACDT": 630,
+    "AEST": 600, "AEDT": 660, "NZST": 720, "NZDT": 780,
+}
+
+
+def _dateutil_zones() -> dict[str, Any]:
+    """:data:`ZONE_ABBREVIATIONS` as dateutil's ``tzinfos`` (seconds east of UTC, or a
+    ``ZoneInfo``); a generic name is left out when the system has no time zone database."""
+    zones: dict[str, Any] = {}
+    for name, zone in ZONE_ABBREVIATIONS.items():
+        if isinstance(zone, int):
+            zones[name] = zone * 60
+            continue
+        with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
+            zones[name] = ZoneInfo(zone)
+    return zones
+
+
+# for dateutil's parser (newspaper3k's dates): without it a "CEST" is dropped with a warning
+DATEUTIL_TZINFOS = _dateutil_zones()
+# a zone after a time: "Z", "UTC"/"GMT" (with an offset: "GMT+0100", "UTC+1"), an offset, or
+# an upper-case abbreviation (with an offset: "CET+0100"); "Uhr" or a "(" may come before it
+_ZONE = (r"(?:\s*(?:uhr\s*)?\(?(Z|(?:UTC|GMT)(?:\s?[+-]\d{1,2}(?::?\d{2})?)?|[+-]\d{2}:?\d{2}|"
+         r"(?-i:" + "|".join(sorted(ZONE_ABBREVIATIONS, key=len, reverse=True)) + r")"
+         r"(?:[+-]\d{2}:?\d{2})?)(?![A-Za-z]))?")
 _TIME = r"(?:[T\s,]+(?:um\s+|at\s+|à\s+|a las\s+)?(\d{1,2})[:h.](\d{2})(?::(\d{2}))?(?:\.\d+)?" \
-        r"\s*(am|pm|a\.m\.|p\.m\.)?\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})?)?"
+        r"\s*(am|pm|a\.m\.|p\.m\.)?" + _ZONE + ")?"
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME, re.IGNORECASE)
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T?(\d{2})(\d{2})(\d{2})?)?(Z)?$")
 _NUMERIC = re.compile(r"(?<!\d)(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?!\d)" + _TIME,
@@ -94,24 +135,43 @@ _DMY_WORDS = re.compile(
 _MDY_WORDS = re.compile(
     r"\b(" + _MONTH_RE + r")\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})" + _TIME,
     re.IGNORECASE)
+# the time and zone before the year, as Java's Date.toString() writes it ("Tue Jan 28
+# 15:28:56 CET 2020")
+_TIME_BEFORE_YEAR = re.compile(
+    r"(?:[A-Za-z]{3},?\s+)?(" + _MONTH_RE + r")\s+(\d{1,2})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?"
+    + _ZONE + r"\s+(\d{4})$", re.IGNORECASE)
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|-|$|\.)")
 _URL_DATE_COMPACT = re.compile(r"[/_-]((?:19|20)\d{2})(\d{2})(\d{2})[/_.-]")
 
 
-def _tz(text: str | None) -> timezone | None:
+def _tz(text: str | None, wall: datetime | None = None) -> timezone | None:
+    """The zone of ``text`` ("Z", "+02:00", "GMT+1", "CEST", "CET+0100"); a generic name
+    ("ET") takes its offset at the wall-clock time ``wall``. None when unknown."""
     if not text:
         return None
-    text = text.upper()
-    if text in ("Z", "UTC", "GMT"):
-        return UTC
-    sign = -1 if text[0] == "-" else 1
-    digits = text[1:].replace(":", "")
-    try:
-        hours, minutes = int(digits[:2]), int(digits[2:4])
-    except ValueError:
+    text = text.upper().replace(" ", "")
+    m = re.fullmatch(r"(Z|UTC|GMT|[A-Z]{2,4})?(?:([+-])(\d{1,2})(?::?(\d{2}))?)?", text)
+    if not m or not (m[1] or m[2]):
         return None
+    if m[2] is None:
+        if m[1] in ("Z", "UTC", "GMT"):
+            return UTC
+        known = ZONE_ABBREVIATIONS.get(m[1])
+        if isinstance(known, int):
+            return timezone(timedelta(minutes=known))
+        if known is None or wall is None:
+            return None
+        try:
+            minutes = offset_minutes(wall.replace(tzinfo=ZoneInfo(known)))
+        except (ZoneInfoNotFoundError, ValueError):
+            return None
+        return timezone(timedelta(minutes=minutes)) if minutes is not None else None
+    if m[1] not in (None, "UTC", "GMT") and m[1] not in ZONE_ABBREVIATIONS:
+        return None
+    hours, minutes = int(m[3]), int(m[4] or 0)
     if hours > 14 or minutes > 59:
         return None
+    sign = -1 if m[2] == "-" else 1
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
@@ -131,7 +191,7 @@ def _build(year: int, month: int, day: int, hh: str | None = None, mm: str | Non
         value = datetime(year, month, day, hour, int(mm) if mm else 0, int(ss) if ss else 0)
     except ValueError:
         return None
-    zone = _tz(tz) if hh else None
+    zone = _tz(tz, value) if hh else None
     # naive when the page gave no zone: parse_date makes it UTC, parse_date_local says so
     return value.replace(tzinfo=zone) if zone is not None else value
 
@@ -186,8 +246,13 @@ def _parse(text: str | None, us_order: bool) -> datetime | None:
             value = parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError):
             value = None
-        if value is not None:
+        # a zone RFC 2822 does not know ("CET") leaves it naive: read below with the zone
+        # ("-0000" is RFC 2822's "local time, zone unknown")
+        if value is not None and (value.tzinfo is not None or text.endswith("-0000")):
             return value
+    m = _TIME_BEFORE_YEAR.match(text)
+    if m:
+        return _build(int(m[7]), _MONTHS[m[1].lower()], int(m[2]), m[3], m[4], m[5], None, m[6])
     m = _YMD_SLASH.search(text)
     if m:
         return _build(int(m[1]), int(m[2]), int(m[3]), m[4], m[5], m[6], m[7], m[8])
@@ -312,6 +377,13 @@ def days_in_text(text: str) -> set[date]:
     for m in _MDY_WORDS.finditer(text):
         found.add(_day(int(m[3]), _MONTHS[m[1].lower()], int(m[2])))
     return {d for d in found if d is not None}
+
+
+def day_positions(text: str, day: date) -> list[int]:
+    """Where ``text`` writes the calendar day ``day`` (start of each date written, any format
+    :func:`days_in_text` reads), in order."""
+    return sorted({m.start() for rx in _WRITTEN for m in rx.finditer(text)
+                   if day in days_in_text(m[0])})
 
 
 # The main time zone of a country (ISO 3166 code, lower case): where most of its newsrooms

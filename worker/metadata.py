@@ -515,6 +515,12 @@ def _itemprop_value(el: Any) -> str:
     return str(el.text_content() or "")
 
 
+def _in_comment(el: Any) -> bool:
+    """Whether an ancestor of ``el`` is classed or named as a comment."""
+    return any("comment" in f"{a.get('class') or ''} {a.get('id') or ''}".lower()
+               for a in el.iterancestors())
+
+
 # Items whose author and dates are not the page's: reader reviews, comments, answers.
 _FOREIGN_ITEM = re.compile(r"review|comment|answer|question|rating", re.IGNORECASE)
 
@@ -1039,12 +1045,15 @@ def extract_metadata(doc: Any) -> PageMetadata:
         t.get("pubdate") is not None or
         any(w in str(t.get("class") or "") for w in ("publish", "entry-date", "post-date")))]
     if every_time and not times:
-        times = root.xpath("(//article//time[@datetime])[1] | (//main//time[@datetime])[1]")
+        # a comment is often an <article> of its own ("comment-body"): its time is not the
+        # page's
+        times = [t for t in every_time if t.get("datetime") is not None and any(
+            a.tag in ("article", "main") for a in t.iterancestors()) and not _in_comment(t)]
     for el in times[:1]:
         meta.add("published", str(el.get("datetime")), "time")
-    if not times and len(every_time) == 1 and not any(
-            "comment" in f"{a.get('class') or ''} {a.get('id') or ''}".lower()
-            for a in every_time[0].iterancestors()):
+    meta.foreign_dates.extend(str(t.get("datetime")) for t in every_time
+                              if t.get("datetime") is not None and _in_comment(t))
+    if not times and len(every_time) == 1 and not _in_comment(every_time[0]):
         meta.add("published", str(every_time[0].get("datetime") or
                                   " ".join(every_time[0].text_content().split())), "time:only")
 

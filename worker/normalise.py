@@ -37,7 +37,10 @@ published_at structured ranking (JSON-LD article to Twitter card); when those so
              one (:func:`_shown_instead`: a CMS date moved on by an update); when the page
              writes that value's other day/month reading and not its own, the other one
              (:func:`_other_order`: "11/01/2023" of a month-first CMS on a German page whose
-             text writes "01.11.2023"; dotted dates are read day first); a chosen day still
+             text writes "01.11.2023"; dotted dates are read day first); a chosen day the
+             page writes only as a change's ("Zuletzt geändert am: 15.10.2021") gives way to
+             an earlier day (within a year) the text says is the publication's
+             ("Erschienen am: 13.10.2021", :func:`said_published`); a chosen day still
              written nowhere gives way to the header's date line (within a year); then ``<time>``,
              JSON-LD WebPage and the page's only ``<time>`` outside comments, or the header's
              date line (:func:`dateline`) when it gives another day; then a date the text
@@ -57,7 +60,9 @@ published_offset_minutes  the page's own UTC offset of that value (None: no zone
              when the chosen value is in UTC or zone-less, recovered from another value of
              the same instant on the page (see :func:`local_offset`); a value still in UTC
              gets the offset of the page's zone (country-code domain, locale, language) when
-             its day there differs and the page writes that day (see :func:`zone_day`).
+             its day there differs and the page writes that day (see :func:`zone_day`); an
+             offset whose local day the page writes nowhere, while it writes the UTC day and
+             time, is 0 (the page shows UTC: :func:`_shows_utc_time`).
              ``published_at + offset`` is the local publication time; its day is the page's
              publication day.
 modified_at  structured ranking; dropped when before ``published_at``.
@@ -139,6 +144,7 @@ from worker.dates import (
     MONTH_NAMES,
     date_from_url,
     date_in_slug,
+    day_positions,
     days_in_text,
     first_date,
     offset_minutes,
@@ -336,6 +342,13 @@ PUBLISHED_SAID = True
 # a chosen day the page writes nowhere gives way to the header's date line within this many days
 DATELINE_SHOWN = True
 _DATELINE_SHOWN_MAX_DAYS = 366
+# a chosen day that the page writes only as the day of a change gives way to an earlier day
+# the text says is the publication's (see :func:`_only_as_update`)
+SAID_OVER_LATER = True
+# a local day the page writes nowhere while it writes the UTC day with the UTC time ("6 may
+# 2022 - 2:00 a.m." for 02:00Z): the page shows its times in UTC, offset 0
+# (see :func:`_shows_utc_time`)
+UTC_SHOWN = True
 # the last resort: a publication date in inline script data (see :func:`script_published`)
 SCRIPT_DATE = True
 # after it: a full date inside a segment of the URL's path ("/meldungen/29-10-2021")
@@ -544,6 +557,16 @@ def wall_clock_in_zone(when: tuple[datetime, int | None],
     at_instant = zone_offset(name, value - timedelta(minutes=local))
     local = local if at_instant is None else at_instant
     return (value - timedelta(minutes=local), local), name
+
+
+def _shows_utc_time(text: str, instant: datetime) -> bool:
+    """Whether ``text`` writes the UTC day of ``instant`` with its UTC time of day right
+    after it ("6 may 2022 - 2:00 a.m." for 02:00Z): the page shows its times in UTC."""
+    utc = instant.astimezone(UTC)
+    hours = {utc.hour, utc.hour % 12 or 12}
+    clock = re.compile(r"(?<!\d)0?(?:" + "|".join(str(h) for h in hours) +
+                       rf")[:.h]{utc.minute:02d}(?!\d)")
+    return any(clock.search(text, at, at + 60) for at in day_positions(text, utc.date()))
 
 
 def _local_day(when: tuple[datetime, int | None]) -> Any:
@@ -1151,11 +1174,29 @@ _INLINE_TAGS = frozenset({"a", "abbr", "b", "em", "font", "i", "nobr", "small", 
                           "strong", "sub", "sup", "time", "u"})
 
 
+# A label before a date ("Release: 14.11.2019", "Deadline: 15. März 2020"): the date of
+# something else than the publication, unless the label is one of these
+_LABEL_BEFORE = re.compile(r"([^\W\d_]+)\s*:\s*$")
+# (the stems of "Date", "Datum", "Published", "Veröffentlichungsdatum", "Erstellt", "Stand",
+# "Publié", "Fecha", "Opublikowano" ...)
+_DATE_LABEL = re.compile(r"dat|publ|pubbl|veröff|ersch|erstell|eingestellt|post|writ|"
+                         r"creat|stand|geschr|fecha|when|time|zeit|^(?:am|on|le|el|il|dnia|op|"
+                         r"von|vom|by|par|por)$")
+
+
+def _other_label(before: str) -> bool:
+    """Whether ``before`` (the text before a date) ends in a label that is not a
+    publication's ("Release:", "Deadline:", "Anmeldeschluss:")."""
+    m = _LABEL_BEFORE.search(before)
+    return m is not None and not _DATE_LABEL.search(m[1].casefold())
+
+
 def dateline(headline: Any, *, us_order: bool = False) -> tuple[datetime, int | None] | None:
     """The date line of the article: the first date written in the visible text from the
     headline ``<h1>`` on, within its first characters, in a text of its own or at the start of
-    a longer one (not a date in a sentence of the article, an event's or a quote's); (value,
-    offset) as :func:`worker.dates.parse_date_local`, or None."""
+    a longer one (not a date in a sentence of the article, an event's or a quote's, nor one
+    after another label: "Release: 14.11.2019"); (value, offset) as
+    :func:`worker.dates.parse_date_local`, or None."""
     if headline is None:
         return None
     seen = 0
@@ -1183,7 +1224,8 @@ def dateline(headline: Any, *, us_order: bool = False) -> tuple[datetime, int | 
                 found = first_date(whole, us_order=us_order)
                 if found is not None and seen < _DATELINE_REACH and (
                         len(whole) <= _DATELINE_SHORT or found[0] <= _DATELINE_LEAD) and \
-                        not _UPDATED_SAID.search(whole[:found[0]]):
+                        not _UPDATED_SAID.search(whole[:found[0]]) and \
+                        not _other_label(whole[:found[0]]):
                     return found[1], found[2]
             seen += len(text) + 1
             if seen >= _DATELINE_REACH:
@@ -1199,15 +1241,55 @@ _PUBLISHED_SAID = re.compile(
     r"(?:\s+(?:am|on|le|el|il|den|op))?\s*:?\s*(?=\d|[a-zäéû]{3,10}\.?\s+\d)")
 
 
+# ... also in a sentence of a blog's post footer: "This entry was posted on Monday, May 19th,
+# 2010" (a weekday between), "Dieser Artikel wurde am 19. Mai 2010 um 23:03 Uhr gepostet"
+# (the verb after the date)
+_POSTED_ON = re.compile(r"\b(?:was|wurde)\s+(?:posted|published|veröffentlicht|gepostet)\s+"
+                        r"(?:on|am)\s+")
+_WAS_ON = re.compile(r"\b(?:was|wurde)\s+(?:on|am)\s+(?=\S+\s)")
+_POSTED_AFTER = re.compile(r"\s*(?:\w+\s+)?(?:gepostet|veröffentlicht|publiziert|posted|"
+                           r"published)\b")
+
+
+def _only_as_update(text: str, day: date) -> bool:
+    """Whether ``text`` writes ``day``, and each time as the day of a change ("Zuletzt
+    geändert am: 15.10.2021", "Updated March 3, 2024")."""
+    where = day_positions(text, day)
+    return bool(where) and all(_UPDATED_SAID.search(text[max(0, at - 30):at]) for at in where)
+
+
 def said_published(text: str, *, us_order: bool = False) -> tuple[datetime, int | None] | None:
     """The first date that the page's (visible, casefolded) ``text`` says is the publication
     date: right after "published", "veröffentlicht am", "erschienen am", "Datum:" and the
-    like; (value, offset) as :func:`worker.dates.parse_date_local`, or None."""
+    like, or in a post's footer sentence ("was posted on Monday, May 19th, 2010", "wurde am
+    19. Mai 2010 um 23:03 Uhr gepostet"); (value, offset) as
+    :func:`worker.dates.parse_date_local`, or None."""
+    found_at: list[tuple[int, tuple[datetime, int | None]]] = []
     for m in _PUBLISHED_SAID.finditer(text):
         found = first_date(text[m.end():m.end() + 60], us_order=us_order)
         if found is not None and found[0] <= 12:
-            return found[1], found[2]
-    return None
+            found_at.append((m.start(), (found[1], found[2])))
+            break
+    for rx, after in ((_POSTED_ON, False), (_WAS_ON, True)):
+        for m in rx.finditer(text):
+            chunk = text[m.end():m.end() + 80]
+            found = first_date(chunk, us_order=us_order)
+            if found is None or found[0] > 25:
+                continue
+            if after:
+                # the date's own extent: up to the end of its time, if any
+                rest = _POSTED_DATE.sub("", chunk[found[0]:], count=1)
+                if not _POSTED_AFTER.match(rest):
+                    continue
+            found_at.append((m.start(), (found[1], found[2])))
+            break
+    return min(found_at, key=lambda f: f[0])[1] if found_at else None
+
+
+# a date and its time as a blog writes them ("19. mai 2010 um 23:03 uhr", "may 19th, 2010
+# at 11:03 pm")
+_POSTED_DATE = re.compile(r"^[^,;]*?\d{4}(?:,?\s*(?:um|at)\s+\d{1,2}[:.]\d{2}"
+                        r"(?:\s*(?:uhr|[ap]\.?m\.?))?)?")
 
 
 # A publication date in a script's data (not JSON-LD, which is read as metadata): a shop's,
@@ -1509,6 +1591,11 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
             when, src = _other_order(
                 when, src, meta.get("published"), _date,
                 lambda v: _plausible_local(parse_date_local(v, us_order=not us), now), shown)
+    if SAID_OVER_LATER and when is not None and src != "url":
+        said = _plausible_local(said_published(shown.text, us_order=us), now)
+        if said is not None and 0 < (_local_day(when) - _local_day(said)).days <= 366 and \
+                _only_as_update(shown.text, _local_day(when)):
+            when, src = said, "text:published"
     # the days of reviews and comments on the page (microdata): never the page's date
     foreign = {d.date() for d in (parse_date(v) for v in meta.foreign_dates) if d}
     header_line: list[tuple[datetime, int | None] | None] = []
@@ -1566,6 +1653,11 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
             zone = page_zone(domain_of(base) or "", [c.value for c in lang_claims])
             when = zone_day(when, zone, lambda d: shown.shows_day(d) or (
                 url_date is not None and url_date.date() == d))
+    if UTC_SHOWN and when is not None and when[1] and \
+            not shown.shows_day(_local_day(when)) and _shows_utc_time(shown.text, when[0]) and (
+            url_date is None or url_date.date() != _local_day(when)):
+        # the page writes the UTC day, not the local one: it shows its times in UTC
+        when = (when[0], 0)
     if DATELINE_SHOWN and when is not None and src != "url" and \
             not shown.shows_day(_local_day(when)) and (
             url_date is None or url_date.date() != _local_day(when)):

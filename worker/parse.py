@@ -22,6 +22,7 @@ from urllib.parse import urljoin
 # and hangs for ever on a black-holed network; this must be set before it is imported.
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
+import dateutil.parser  # noqa: E402
 import lxml.html  # noqa: E402
 import newspaper  # noqa: E402
 import newspaper.cleaners  # noqa: E402
@@ -32,6 +33,7 @@ import tldextract  # noqa: E402
 from lxml import etree  # noqa: E402
 from lxml.cssselect import CSSSelector  # noqa: E402
 
+from worker.dates import DATEUTIL_TZINFOS  # noqa: E402
 from worker.errors import PermanentError  # noqa: E402
 
 tldextract.tldextract.TLD_EXTRACTOR = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
@@ -566,6 +568,18 @@ def _first_img_url(self: Any, article_url: str, top_node: Any) -> str:
 
 
 newspaper.extractors.ContentExtractor.get_first_img_url = _first_img_url  # type: ignore[method-assign]
+
+
+# -- time-zone abbreviations in newspaper3k's dates -------------------------------------------
+# newspaper3k reads a date with dateutil's parser and no zone names: "Mon Oct 11 14:57:21 CEST
+# 2021" came out naive (the zone dropped, with an UnknownTimezoneWarning). The abbreviations
+# worker.dates knows are passed to it, so such a value keeps its zone.
+def _date_parser(text: str) -> datetime:
+    """dateutil's ``parse`` with the zone abbreviations of :mod:`worker.dates`."""
+    return dateutil.parser.parse(text, tzinfos=DATEUTIL_TZINFOS)
+
+
+newspaper.extractors.date_parser = _date_parser
 
 
 # -- element proxies kept alive for the whole page -----------------------------------------------
