@@ -696,3 +696,18 @@ def test_dateline_skips_a_date_after_another_label() -> None:
         "<html><body><h1>Radwege</h1><p>Veröffentlichungsdatum: 07.12.2022</p></body></html>")
     found = dateline(doc.find(".//h1"))
     assert found is not None and found[0] == datetime(2022, 12, 7, tzinfo=UTC)
+
+
+def test_page_images_keep_commas_inside_addresses() -> None:
+    import lxml.html
+
+    from worker.normalise import page_images
+
+    doc = lxml.html.fromstring(
+        '<div><img src="https://cdn.example.net/upload/w_1200,h_630,c_fit/a.jpg">'
+        '<img src="/x.gif" data-srcset="/upload/w_480,q_80/b.jpg 480w, /upload/w_960/b.jpg 960w">'
+        '<img data-srcset="/c-1.jpg, /c-2.jpg 2x"></div>')
+    assert page_images(doc, "https://news.example.net/story", []) == [
+        "https://cdn.example.net/upload/w_1200,h_630,c_fit/a.jpg",
+        "https://news.example.net/upload/w_480,q_80/b.jpg",
+        "https://news.example.net/c-1.jpg"]

@@ -293,14 +293,18 @@ def page_images(doc: Any, base: str, fallback: list[str]) -> list[str]:
         return [u for u in (_picture(_absolute(base, i)) for i in fallback) if u]
     out: list[str] = []
     for img in doc.iter("img"):
+        if len(out) >= 4 * _MAX_IMAGES:
+            break
         if _tiny(img):
             continue
         # a lazily loaded image's real address first: its src is a placeholder or a preview
-        candidates = [img.get(attr) for attr in _LAZY_SRC] + [img.get("src")]
-        for raw in candidates:
-            # a srcset: its first address
-            first = (raw or "").strip().split(",")[0].strip().split(" ")[0]
-            url = _picture(_absolute(base, first))
+        for attr in _LAZY_SRC + ("src",):
+            raw = (img.get(attr) or "").strip()
+            if attr.endswith("srcset"):
+                # its first candidate: the address up to the first space (an address may
+                # hold commas: "/upload/w_1200,h_630/a.jpg 1200w, ...")
+                raw = raw.split(None, 1)[0].rstrip(",") if raw else ""
+            url = _picture(_absolute(base, raw))
             if url:
                 out.append(url)
                 break
