@@ -711,3 +711,17 @@ def test_page_images_keep_commas_inside_addresses() -> None:
         "https://cdn.example.net/upload/w_1200,h_630,c_fit/a.jpg",
         "https://news.example.net/upload/w_480,q_80/b.jpg",
         "https://news.example.net/c-1.jpg"]
+
+
+def test_zoneless_publication_and_change_times_share_the_country_zone() -> None:
+    body = "".join(f"<p>Absatz {i} über die neue Brücke am Fluss und ihre Eröffnung.</p>"
+                   for i in range(8))
+    html = ('<html lang="de"><head><title>Brücke eröffnet</title>'
+            '<meta property="article:published_time" content="2024-03-05 10:00">'
+            '<meta property="article:modified_time" content="2024-03-06 12:30">'
+            f'</head><body><h1>Brücke eröffnet</h1><article>{body}</article></body></html>')
+    record = extract_record(html, url="https://www.zeitung.example.de/lokales/bruecke")
+    assert record.published_at == datetime(2024, 3, 5, 9, 0, tzinfo=UTC)
+    assert record.published_offset_minutes == 60
+    assert record.modified_at == datetime(2024, 3, 6, 11, 30, tzinfo=UTC)
+    assert record.provenance["modified_at"].endswith("(zone: Europe/Berlin)")

@@ -1678,8 +1678,14 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
     published, published_offset = when if when is not None else (None, None)
     if published is not None:
         prov["published_at"] = src or ""
-    modified, src = _first_valid(
-        meta.get("modified"), lambda v: plausible(parse_date(v, us_order=us), now))
+    changed, src = _first_valid(meta.get("modified"), _date)
+    modified = None
+    if changed is not None:
+        if ZONELESS_IN_COUNTRY:
+            # the same reading of a zone-less time as for the publication's
+            changed, zoned = wall_clock_in_zone(changed, page_zone(domain_of(base) or "", []))
+            src = f"{src or ''} (zone: {zoned})" if zoned else src
+        modified = changed[0]
     if modified is not None and published is not None and modified < published:
         modified = None
     if modified is not None:
