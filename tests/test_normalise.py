@@ -725,3 +725,12 @@ def test_zoneless_publication_and_change_times_share_the_country_zone() -> None:
     assert record.published_offset_minutes == 60
     assert record.modified_at == datetime(2024, 3, 6, 11, 30, tzinfo=UTC)
     assert record.provenance["modified_at"].endswith("(zone: Europe/Berlin)")
+
+
+def test_a_publisher_without_letters_is_none() -> None:
+    html = ('<html><head><title>Tach auch</title><meta property="og:site_name" content="...">'
+            '</head><body><h1>Tach auch</h1><article>'
+            + "".join(f"<p>Satz {i} über den Garten hinter dem Haus.</p>" for i in range(8)) +
+            '</article></body></html>')
+    record = extract_record(html, url="https://garten.example.org/2020/04/tach-auch.html")
+    assert record.publisher is None and "publisher" not in record.provenance

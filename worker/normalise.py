@@ -1730,7 +1730,9 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
     publisher = None
     for cand in site_cands:
         value = _plain(cand.value)
-        if value and not value.startswith(("http://", "https://")) and len(value) <= 100:
+        # a name has letters ("..." of a blog theme's empty site-name slot has none)
+        if value and not value.startswith(("http://", "https://")) and len(value) <= 100 and \
+                any(ch.isalpha() for ch in value):
             publisher, prov["publisher"] = value, cand.source
             break
     if publisher is None and org_authors:
