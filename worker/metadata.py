@@ -66,7 +66,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Candidate", "PageMetadata", "extract_metadata", "ARTICLE_TYPES"]
+__all__ = ["Candidate", "PageMetadata", "extract_metadata", "hidden_by_style", "ARTICLE_TYPES"]
 
 # JSON-LD authors only from the first article object that names any (later ones are teasers)
 JSONLD_FIRST_AUTHORS = True
@@ -911,11 +911,15 @@ def _shown_text(el: Any) -> str:
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 
+def hidden_by_style(el: Any) -> bool:
+    """Whether ``el`` itself is hidden by its inline style or the ``hidden`` attribute."""
+    return el.get("hidden") is not None or bool(_HIDDEN_STYLE.search(str(el.get("style") or "")))
+
+
 def _hidden(el: Any) -> bool:
     """Whether ``el`` or an ancestor is hidden by an inline style or the ``hidden``
     attribute."""
-    return any(_HIDDEN_STYLE.search(str(a.get("style") or "")) or a.get("hidden") is not None
-               for a in (el, *el.iterancestors()))
+    return any(hidden_by_style(a) for a in (el, *el.iterancestors()))
 
 
 def _kicker(h1: Any) -> str:

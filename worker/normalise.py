@@ -154,7 +154,7 @@ from worker.dates import (
     zone_offset,
 )
 from worker.errors import PermanentError
-from worker.metadata import Candidate, PageMetadata, extract_metadata
+from worker.metadata import Candidate, PageMetadata, extract_metadata, hidden_by_style
 from worker.parse import EXTRACTOR_NAME, ParsedPage, parse_html
 from worker.urls import article_identity, domain_of
 
@@ -579,7 +579,10 @@ def _local_day(when: tuple[datetime, int | None]) -> Any:
 
 
 # --------------------------------------------------------------------------- title
-_TITLE_SEPS = re.compile(r"\s+[|\-–—:·»«›‹/]{1,2}\s+|\s*\|\s*")
+_SEP_CHARS = "|\\-–—:·»«›‹/"          # between a title's parts (inside [...])
+_TITLE_SEPS = re.compile(rf"\s+[{_SEP_CHARS}]{{1,2}}\s+|\s*\|\s*")
+_SEPS_AT_END = re.compile(rf"[\s{_SEP_CHARS}]+$")
+_SEPS_AT_START = re.compile(rf"^[\s{_SEP_CHARS}]+")
 
 
 def _site_keys(site_names: list[str], url: str) -> set[str]:
@@ -676,16 +679,16 @@ def clean_title(title: str, site_keys: set[str]) -> str:
     middle = next((i for i in range(1, len(parts) - 1) if _leads_with_site(parts[i], site_keys) and
                    all(len(p.split()) <= 3 for p in parts[i + 1:])), None)
     if middle is not None:
-        title = re.sub(r"[\s|\-–—:·»«›‹/]+$", "", title[:title.rfind(parts[middle])])
+        title = _SEPS_AT_END.sub("", title[:title.rfind(parts[middle])])
         parts = parts[:middle]
     while len(parts) > 1 and (_is_site(parts[-1], site_keys) or _is_date_part(parts[-1])):
         cut = title.rfind(parts[-1])
-        title = re.sub(r"[\s|\-–—:·»«›‹/]+$", "", title[:cut])
+        title = _SEPS_AT_END.sub("", title[:cut])
         parts = parts[:-1]
     while len(parts) > 1 and (_leads_with_site(parts[0], site_keys) or _is_date_part(parts[0]) or
                               _BLOG_ARCHIVE.fullmatch(parts[0])):
         start = title.find(parts[0]) + len(parts[0])
-        rest = re.sub(r"^[\s|\-–—:·»«›‹/]+", "", title[start:])
+        rest = _SEPS_AT_START.sub("", title[start:])
         if not rest:
             break
         title = rest
@@ -1097,57 +1100,57 @@ def _signature(doc: Any, name: str) -> bool:
     return False
 
 
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
-
-
-def _hidden_by_style(el: Any) -> bool:
-    """Whether ``el`` is hidden by its inline style or the ``hidden`` attribute."""
-    style = el.get("style")
-    return el.get("hidden") is not None or bool(style and _HIDDEN_STYLE.search(style))
-
-
 class _VisibleText:
     """The page's visible text (no scripts, styles or <head>), built on first use."""
 
     def __init__(self, doc: Any) -> None:
         self._doc = doc
 
-    def _walk(self, styled: bool) -> tuple[str, bool]:
-        """The visible text, casefolded, whitespace collapsed; ``styled``: also without
-        elements hidden by their inline style. Second: whether such an element was left out."""
+    @cached_property
+    def _texts(self) -> tuple[str, str]:
+        """(the visible text; the same without elements hidden by their inline style or the
+        ``hidden`` attribute, or the visible text itself when the page hides none), both
+        casefolded, whitespace collapsed; one walk over the tree."""
         parts: list[str] = []
+        shown: list[str] = []
         left_out = False
         if self._doc is not None:
             root = self._doc.getroottree().getroot()
-            skip: set[Any] = set()
+            skip: set[Any] = set()       # scripts, styles, <head> ... and what they hold
+            off: set[Any] = set()        # those and what an inline style hides
+            styled = HIDDEN_NOT_SHOWN
             for el in root.iter():
-                if el.getparent() in skip or not isinstance(el.tag, str) or \
-                        el.tag in _HIDDEN_TAGS:
+                parent = el.getparent()
+                if parent in skip or not isinstance(el.tag, str) or el.tag in _HIDDEN_TAGS:
                     skip.add(el)
-                elif styled and _hidden_by_style(el):
-                    skip.add(el)
-                    left_out = True
+                    off.add(el)
+                elif parent in off or (styled and hidden_by_style(el)):
+                    off.add(el)
+                    left_out = left_out or parent not in off
+                    if el.text:
+                        parts.append(el.text)
                 elif el.text:
                     parts.append(el.text)
-                # (the text after an element inside a hidden one is hidden too)
-                if el.tail and not (styled and el.getparent() in skip):
+                    shown.append(el.text)
+                if el.tail:
                     parts.append(el.tail)
-        return " ".join(" ".join(parts).casefold().split()), left_out
+                    # (the text after an element inside a hidden one is hidden too)
+                    if parent not in off:
+                        shown.append(el.tail)
+        text = " ".join(" ".join(parts).casefold().split())
+        return text, (" ".join(" ".join(shown).casefold().split()) if left_out else text)
 
-    @cached_property
+    @property
     def text(self) -> str:
         """The visible text, casefolded, whitespace collapsed."""
-        return self._walk(False)[0]
+        return self._texts[0]
 
-    @cached_property
+    @property
     def names_text(self) -> str:
         """The visible text without elements hidden by an inline style (``display: none``,
         ``visibility: hidden``) or the ``hidden`` attribute: a name only there (a theme's
         hidden author box naming the CMS account) is not shown."""
-        if not HIDDEN_NOT_SHOWN:
-            return self.text
-        text, left_out = self._walk(True)
-        return text if left_out else self.text
+        return self._texts[1]
 
     @cached_property
     def _days(self) -> set[date]:
@@ -1671,8 +1674,10 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
         if line is not None and _local_day(line) not in foreign and abs(
                 (_local_day(line) - _local_day(when)).days) <= _DATELINE_SHOWN_MAX_DAYS:
             when, src = line, "dateline"
+    # the zone of the page's country-code domain, for times written without a zone
+    country_zone = page_zone(domain_of(base) or "", [])
     if ZONELESS_IN_COUNTRY and when is not None:
-        when, zoned = wall_clock_in_zone(when, page_zone(domain_of(base) or "", []))
+        when, zoned = wall_clock_in_zone(when, country_zone)
         if zoned:
             src = f"{src or ''} (zone: {zoned})"
     published, published_offset = when if when is not None else (None, None)
@@ -1683,7 +1688,7 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
     if changed is not None:
         if ZONELESS_IN_COUNTRY:
             # the same reading of a zone-less time as for the publication's
-            changed, zoned = wall_clock_in_zone(changed, page_zone(domain_of(base) or "", []))
+            changed, zoned = wall_clock_in_zone(changed, country_zone)
             src = f"{src or ''} (zone: {zoned})" if zoned else src
         modified = changed[0]
     if modified is not None and published is not None and modified < published:
