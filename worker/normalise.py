@@ -154,7 +154,13 @@ from worker.dates import (
     zone_offset,
 )
 from worker.errors import PermanentError
-from worker.metadata import Candidate, PageMetadata, extract_metadata, hidden_by_style
+from worker.metadata import (
+    _LAYOUT_CLASS,
+    Candidate,
+    PageMetadata,
+    extract_metadata,
+    hidden_by_style,
+)
 from worker.parse import EXTRACTOR_NAME, ParsedPage, parse_html
 from worker.urls import article_identity, domain_of
 
@@ -284,18 +290,60 @@ def _tiny(img: Any) -> bool:
     return False
 
 
+# The page's furniture around the article, whose pictures belong to other articles or to the
+# site: navigation and menus, footers, sidebars and their widgets, teasers, related, popular
+# and recommended lists, comments, newsletter boxes. A class or id word must start with one
+# ("site-footer", "relatedPosts", "td_block_related"; not "canvas"); "widget" only as a word
+# of its own or a widget area (page builders call every content block "elementor-widget").
+_FURNITURE = re.compile(
+    r"(?:^|[\s_-])(?:comments?|footer|sidebar|related|teasers?|nav|navbar|navigation|menu|"
+    r"recommend\w*|aside|most-?read|popular|more-?stories|newsletter)|"
+    r"(?:^|\s)widgets?(?=$|[\s_-])|widget[-_]area", re.IGNORECASE)
+_FURNITURE_TAGS = frozenset({"footer", "nav", "aside"})
+# ... but words that describe the layout around the article are none ("has-sidebar",
+# "layout-sidebar-right", "sidebar-off")
+_NO_FURNITURE = re.compile(r"(?:^|\s)[\w-]*(?:sidebars?|nav)[-_](?:off|none|no|hidden)(?=$|\s)",
+                           re.IGNORECASE)
+# The article's own content block: above it, class words are the page's layout
+_CONTENT_BLOCK = re.compile(r"(?:^|[\s_-])(?:entry|post|article|story)[-_]?(?:content|body|text)"
+                            r"(?=$|[\s_-])", re.IGNORECASE)
+
+
+def _in_furniture(el: Any, headline_holders: set[Any]) -> bool:
+    """Whether ``el`` sits in the page's furniture (see ``_FURNITURE``), looking up to the
+    article's content block, ``<main>`` or the ``articleBody``. An element holding an
+    ``<h1>`` (``headline_holders``) is a wrapper of the article whatever its name
+    ("navigation-container" around a whole page with an off-canvas menu), and <body>/<html>
+    classes describe the page's layout: neither counts."""
+    for a in el.iterancestors():
+        if a.tag in ("body", "html", "main") or a.get("itemprop") == "articleBody":
+            return False
+        if a in headline_holders:
+            continue
+        if a.tag in _FURNITURE_TAGS:
+            return True
+        names = f"{a.get('class') or ''} {a.get('id') or ''}"
+        if _FURNITURE.search(_NO_FURNITURE.sub(" ", _LAYOUT_CLASS.sub(" ", names))):
+            return True
+        if _CONTENT_BLOCK.search(names):
+            return False
+    return False
+
+
 def page_images(doc: Any, base: str, fallback: list[str]) -> list[str]:
-    """The page's pictures in document order, as absolute URLs: each <img>'s ``src``, or the
-    address a lazily loaded one keeps in ``data-src`` and the like; no tracking pixels, icons,
-    logos, avatars or placeholders. ``fallback`` (newspaper3k's image set) is used when there
-    is no tree."""
+    """The article's pictures in document order, as absolute URLs: each <img>'s ``src``, or
+    the address a lazily loaded one keeps in ``data-src`` and the like; no tracking pixels,
+    icons, logos, avatars or placeholders, nor pictures in the page's furniture (menus,
+    sidebars, teasers of other articles, comments, footers). ``fallback`` (newspaper3k's
+    image set) is used when there is no tree."""
     if doc is None:
         return [u for u in (_picture(_absolute(base, i)) for i in fallback) if u]
     out: list[str] = []
+    holders = {a for h1 in doc.iter("h1") for a in h1.iterancestors()}
     for img in doc.iter("img"):
         if len(out) >= 4 * _MAX_IMAGES:
             break
-        if _tiny(img):
+        if _tiny(img) or _in_furniture(img, holders):
             continue
         # a lazily loaded image's real address first: its src is a placeholder or a preview
         for attr in _LAZY_SRC + ("src",):
