@@ -1496,28 +1496,11 @@ def _date_languages(claim: str | None, page: ParsedPage) -> list[str]:
 _DATE_LANGUAGE_SAMPLE = 1000
 
 
-def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
-                 fetched_at: datetime | None = None,
-                 http_status: int | None = None) -> ArticleRecord:
-    base = final_url or url
-    now = fetched_at or datetime.now(UTC)
-    meta = extract_metadata(page.doc)
-    prov: dict[str, str] = {}
-
-    # publisher / site name first: titles and authors are compared against it
-    site_cands = meta.get("publishers") + meta.get("site_name")
-    if page.meta_site_name:
-        site_cands.append(Candidate(_one_line(page.meta_site_name), "newspaper3k"))
-    site_keys = _site_keys([c.value for c in site_cands], base)
-    # authors are compared against the site's names (not a publisher that is a person: the
-    # owner of a personal blog is its author) and the copyright holders (the site's owner)
-    person_publishers = set(meta.person_publishers)
-    author_keys = (_site_keys([c.value for c in site_cands if c.value not in person_publishers],
-                              base) if person_publishers else site_keys)
-    author_keys |= _holder_keys([c.value for c in meta.get("copyright")])
-
-    # title
-    title_cands = meta.get("title") + [Candidate(_one_line(page.title), "newspaper3k")]
+def choose_title(meta: PageMetadata, page_title: str, raw_title: str | None,
+                 site_keys: set[str]) -> tuple[str | None, str | None]:
+    """The record's title and its source: see the module docstring (``raw_title`` is the
+    page's ``<title>`` text, None without a tree)."""
+    title_cands = meta.get("title") + [Candidate(_one_line(page_title), "newspaper3k")]
     # a declared title that is the site's name alone (a home or shop page's WebPage name,
     # og:title) gives way to a later one that is not
     title, src = _first_valid(title_cands, lambda v: _not_site(clean_title(v, site_keys),
@@ -1527,12 +1510,11 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
     if src == "newspaper3k" and title and _squash(title) in site_keys:
         # newspaper3k took the site's name (a logo <h1> that the <title> contains): the
         # <title> without the site's name
-        raw = page.doc.findtext(".//title") if page.doc is not None else None
-        own = clean_title(raw or "", site_keys)
+        own = clean_title(raw_title or "", site_keys)
         if own and _squash(own) not in site_keys:
             title, src = own, "html:title"
-    if title and page.doc is not None:
-        title, src = untruncated(title, src, page.doc.findtext(".//title") or "", site_keys)
+    if title and raw_title is not None:
+        title, src = untruncated(title, src, raw_title or "", site_keys)
     declared = [c.value for c in title_cands if c.source != "html"]
     headline_h1 = meta.headline_h1 or confirmed_heading(meta.h1_texts, declared)
     heading_src = "html:h1"
@@ -1563,6 +1545,32 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
         h2 = clean_title(meta.h2_texts[0], site_keys)
         if _words(h2) != _words(title) and lone_headline(title, src, h2, declared, site_keys):
             title, src = h2, "html:h2"
+    return title, src
+
+
+def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
+                 fetched_at: datetime | None = None,
+                 http_status: int | None = None) -> ArticleRecord:
+    base = final_url or url
+    now = fetched_at or datetime.now(UTC)
+    meta = extract_metadata(page.doc)
+    prov: dict[str, str] = {}
+
+    # publisher / site name first: titles and authors are compared against it
+    site_cands = meta.get("publishers") + meta.get("site_name")
+    if page.meta_site_name:
+        site_cands.append(Candidate(_one_line(page.meta_site_name), "newspaper3k"))
+    site_keys = _site_keys([c.value for c in site_cands], base)
+    # authors are compared against the site's names (not a publisher that is a person: the
+    # owner of a personal blog is its author) and the copyright holders (the site's owner)
+    person_publishers = set(meta.person_publishers)
+    author_keys = (_site_keys([c.value for c in site_cands if c.value not in person_publishers],
+                              base) if person_publishers else site_keys)
+    author_keys |= _holder_keys([c.value for c in meta.get("copyright")])
+
+    # title
+    title, src = choose_title(meta, page.title, page.doc.findtext(".//title")
+                              if page.doc is not None else None, site_keys)
     if title:
         title = unicodedata.normalize("NFC", title)
         prov["title"] = src or ""
