@@ -922,9 +922,25 @@ def _hidden(el: Any) -> bool:
     return any(hidden_by_style(a) for a in (el, *el.iterancestors()))
 
 
+# A class that hides an element from sight but keeps its place or its text for screen
+# readers ("invisible", "visually-hidden", "sr-only")
+_UNSEEN_CLASS = re.compile(r"(?:^|[\s_-])invisible(?:$|[\s_-])", re.IGNORECASE)
+
+
+def _unseen_separator(el: Any) -> bool:
+    """Whether ``el`` is a separator the page does not show (``aria-hidden``, or a class that
+    hides it): ``<span aria-hidden="true"> – </span>`` or ``<span class="invisible">: </span>``
+    between a kicker and the headline, for screen readers and copied text only."""
+    cls = str(el.get("class") or "")
+    hidden = str(el.get("aria-hidden") or "").lower() == "true" or bool(
+        _HIDDEN_CLASS.search(cls) or _UNSEEN_CLASS.search(cls))
+    return hidden and len((el.text_content() or "").split()) <= 1
+
+
 def _kicker(h1: Any) -> str:
     """The kicker at the start of ``h1``: its first child, when that is a block, is followed
-    by a line break, or is classed as a kicker, and more words follow it; else ""."""
+    by a line break or a separator hidden from sight, or is classed as a kicker, and more
+    words follow it; else ""."""
     node = h1
     while True:  # unwrap <h1><a>...</a></h1> and similar single wrappers
         kids = [k for k in node if isinstance(k.tag, str)]
@@ -942,7 +958,7 @@ def _kicker(h1: Any) -> str:
         return ""
     follower = first.getnext()
     marked = (first.tag in ("div", "small", "p") or
-              (follower is not None and follower.tag == "br") or
+              (follower is not None and (follower.tag == "br" or _unseen_separator(follower))) or
               bool(_KICKER_CLASS.search(str(first.get("class") or ""))))
     whole = _shown_text(node)
     rest = whole[len(text):] if whole.startswith(text) else ""
