@@ -734,3 +734,26 @@ def test_a_publisher_without_letters_is_none() -> None:
             '</article></body></html>')
     record = extract_record(html, url="https://garten.example.org/2020/04/tach-auch.html")
     assert record.publisher is None and "publisher" not in record.provenance
+
+
+def test_t8_the_title_as_written_confirms_a_heading() -> None:
+    import lxml.html
+
+    from worker.metadata import extract_metadata
+    from worker.normalise import choose_title
+
+    html = ('<html><head><title>Neubau Bootshaus - Neubau Ruderclub Seedorf</title></head><body>'
+            '<h2>Hauptnavigation</h2><h2>Suche</h2><main><h2>Hauptinhalt</h2>'
+            '<h2>Wettbewerb Neubau Bootshaus Ruderclub Seedorf</h2><p>Text.</p></main>'
+            '</body></html>')
+    meta = extract_metadata(lxml.html.fromstring(html))
+    keys = {"rcs", "rcsch"}
+    # newspaper3k's title cut the <title>; the <title> as written confirms the <h2>
+    assert choose_title(meta, "Neubau Bootshaus", "Neubau Bootshaus - Neubau Ruderclub Seedorf",
+                        keys) == ("Wettbewerb Neubau Bootshaus Ruderclub Seedorf", "html:h2")
+    # a one-word heading is not confirmed by it (a section's name: "News - Site")
+    html = ('<html><head><title>News - Institut</title></head><body><main><h1>News</h1>'
+            '<p>Text.</p></main><div><h1>Das erste Elektron zählt</h1></div></body></html>')
+    meta = extract_metadata(lxml.html.fromstring(html))
+    assert choose_title(meta, "Das erste Elektron zählt", "News - Institut", set()) == (
+        "Das erste Elektron zählt", "newspaper3k")

@@ -27,6 +27,9 @@ title        structured ranking, then newspaper3k (a value that is the site's na
              printed in front of it dropped when a declared title has the headline alone,
              see :func:`drop_kicker`) replaces it when the declared titles confirm it (see
              :func:`prefer_headline`): declared titles carry kickers and SEO wording.
+             The ``<title>`` as written, when no declared title has its words (newspaper3k's
+             cuts it at its own separators), confirms an ``<h2>`` or the headline likewise
+             when that has two words or more and covers more than half of it.
              Stored in Unicode's composed form (NFC).
 published_at structured ranking (JSON-LD article to Twitter card); when those sources disagree
              on the day, the day most of them give (one vote per source, newspaper3k's date
@@ -1516,12 +1519,19 @@ def choose_title(meta: PageMetadata, page_title: str, raw_title: str | None,
     if title and raw_title is not None:
         title, src = untruncated(title, src, raw_title or "", site_keys)
     declared = [c.value for c in title_cands if c.source != "html"]
+    # the <title> as the page writes it, when no declared title has its words (newspaper3k's
+    # title cuts it at its own separators: "HE:Kassel/Treffen – Wiki" gave "Treffen – Wiki"):
+    # it confirms a heading of two words or more that covers more than half of it
+    own_title = clean_title(raw_title or "", site_keys)
+    if any(_words(own_title) == _words(d) for d in declared):
+        own_title = ""
     headline_h1 = meta.headline_h1 or confirmed_heading(meta.h1_texts, declared)
     heading_src = "html:h1"
     if not headline_h1:
         # no headline <h1>: an <h2> that a declared title confirms (old themes print the
         # blog's name as the <h1> and the post's title as an <h2>)
-        headline_h1, heading_src = confirmed_heading(meta.h2_texts, declared), "html:h2"
+        headline_h1, heading_src = confirmed_heading(
+            meta.h2_texts, declared + [own_title] if own_title else declared), "html:h2"
     if headline_h1:
         h1 = drop_kicker(headline_h1, meta.headline_kicker, declared)
         if not any(_words(h1) == _words(d) for d in declared[:1]):
@@ -1529,6 +1539,9 @@ def choose_title(meta: PageMetadata, page_title: str, raw_title: str | None,
             # cutting took for the site's name ("Welpen kaufen – Tipps" on a site "Welpen")
             h1 = clean_title(h1, site_keys)
         headline, took = prefer_headline(title, h1, declared, site_keys)
+        if not took and own_title and len(_words(h1).split()) >= 2 and \
+                len(_words(h1).split()) > _HEADING_SHARE * len(_words(own_title).split()):
+            headline, took = prefer_headline(title, h1, [own_title], site_keys)
         if took and title and f" {_words(title)} " not in f" {_words(headline or '')} " and any(
                 _words(h2) == _words(title) for h2 in meta.h2_texts):
             # the title is shown too, as an <h2> (the story's headline under a topic
