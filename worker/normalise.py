@@ -29,7 +29,8 @@ title        structured ranking, then newspaper3k (a value that is the site's na
              :func:`prefer_headline`): declared titles carry kickers and SEO wording.
              The ``<title>`` as written, when no declared title has its words (newspaper3k's
              cuts it at its own separators), confirms an ``<h2>`` or the headline likewise
-             when that has two words or more and covers more than half of it.
+             when that has two words or more and covers more than half of it; so does
+             the title a comment section's ``<h2>`` quotes ("3 thoughts on “Headline”").
              Stored in Unicode's composed form (NFC).
 published_at structured ranking (JSON-LD article to Twitter card); when those sources disagree
              on the day, the day most of them give (one vote per source, newspaper3k's date
@@ -1499,6 +1500,12 @@ def _date_languages(claim: str | None, page: ParsedPage) -> list[str]:
 _DATE_LANGUAGE_SAMPLE = 1000
 
 
+# A comment section's heading quotes the post's title as the CMS stores it ("3 thoughts on
+# “Headline”", "Eine Antwort auf „Headline“", "2 Kommentare zu “Headline”")
+_COMMENTS_ON = re.compile(r"\b(?:on|to|auf|zu|zum|für|sur|à|a|en|su|about|über)\s*[„“\"«‘‚»]\s*"
+                          r"(.+?)\s*[“”\"»’‘«]$", re.IGNORECASE)
+
+
 def choose_title(meta: PageMetadata, page_title: str, raw_title: str | None,
                  site_keys: set[str]) -> tuple[str | None, str | None]:
     """The record's title and its source: see the module docstring (``raw_title`` is the
@@ -1519,6 +1526,8 @@ def choose_title(meta: PageMetadata, page_title: str, raw_title: str | None,
     if title and raw_title is not None:
         title, src = untruncated(title, src, raw_title or "", site_keys)
     declared = [c.value for c in title_cands if c.source != "html"]
+    # the title a comment section's <h2> quotes confirms headings as a declared one does
+    declared += [m.group(1) for m in (_COMMENTS_ON.search(h) for h in meta.h2_texts) if m][:1]
     # the <title> as the page writes it, when no declared title has its words (newspaper3k's
     # title cuts it at its own separators: "HE:Kassel/Treffen – Wiki" gave "Treffen – Wiki"):
     # it confirms a heading of two words or more that covers more than half of it
