@@ -757,3 +757,28 @@ def test_t8_the_title_as_written_confirms_a_heading() -> None:
     meta = extract_metadata(lxml.html.fromstring(html))
     assert choose_title(meta, "Das erste Elektron zählt", "News - Institut", set()) == (
         "Das erste Elektron zählt", "newspaper3k")
+
+
+def test_t8_breadcrumb_h1_and_kicker_h2() -> None:
+    import lxml.html
+
+    from worker.metadata import extract_metadata
+    from worker.normalise import choose_title
+
+    def page(jsonld: str, og: str) -> str:
+        return ('<html><head><title>T</title>'
+                f'<meta property="og:title" content="{og}">'
+                '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "'
+                f'{jsonld}"}}</script></head><body>'
+                '<nav class="breadcrumb"><h1>Stadt klagt gegen die Baufirma</h1></nav>'
+                '<article><h2><span class="overline">Pflaster</span> <span class="title">Neue '
+                'Steine halten keinen Winter</span></h2>'
+                '<p>Text.</p></article></body></html>')
+
+    # the crumb <h1> no declared title gives: the <h2>'s headline part
+    og = "Pflaster: Neue Steine halten keinen Winter"
+    meta = extract_metadata(lxml.html.fromstring(page("Pflaster", og)))
+    assert choose_title(meta, "T", "T", set()) == ("Neue Steine halten keinen Winter", "html:h2")
+    # the JSON-LD headline gives the crumb <h1>: it stays
+    meta = extract_metadata(lxml.html.fromstring(page("Stadt klagt gegen die Baufirma", og)))
+    assert choose_title(meta, "T", "T", set())[0] == "Stadt klagt gegen die Baufirma"

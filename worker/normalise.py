@@ -31,6 +31,9 @@ title        structured ranking, then newspaper3k (a value that is the site's na
              cuts it at its own separators), confirms an ``<h2>`` or the headline likewise
              when that has two words or more and covers more than half of it; so does
              the title a comment section's ``<h2>`` quotes ("3 thoughts on “Headline”").
+             A headline ``<h1>`` that is a breadcrumb trail's last crumb and no declared
+             title gives yields to the article's ``<h2>`` printed as kicker and headline
+             when a declared title gives that headline (:func:`crumb_headline`).
              Stored in Unicode's composed form (NFC).
 published_at structured ranking (JSON-LD article to Twitter card); when those sources disagree
              on the day, the day most of them give (one vote per source, newspaper3k's date
@@ -824,6 +827,32 @@ def prefer_headline(title: str | None, h1: str, declared: list[str],
     return title, False
 
 
+# Sources that may only repeat an <h1>: its own text, newspaper3k's title (often taken from
+# it), microdata on the <h1> itself (<h1 itemprop="headline">)
+_H1_ECHOES = frozenset({"html", "newspaper3k", "itemprop"})
+
+
+def crumb_headline(meta: PageMetadata, title_cands: list[Candidate], declared: list[str]) -> str:
+    """The headline part of the article's ``<h2>`` when the headline ``<h1>`` is a breadcrumb
+    trail's last crumb (the page's name in the site's navigation) that no declared title
+    gives, and the ``<h2>`` is printed as a kicker and a headline (``<h2><span class=
+    "overline">Topic</span> <span class="headline">Headline</span></h2>``) whose headline,
+    or whole text, a declared title gives; else "". The kicker is left out, as it is from a
+    headline ``<h1>`` (see :func:`drop_kicker`); a kicker alone in a declared title does not
+    say which part is the headline."""
+    if not meta.crumb_h2_headlines or any(
+            _words(meta.headline_h1) == _words(c.value) for c in title_cands
+            if c.source not in _H1_ECHOES):
+        return ""
+    titles = [f" {w} " for w in (_words(d) for d in declared) if w]
+    for whole, kicker in meta.crumb_h2_headlines:
+        rest = whole[len(kicker):].lstrip(" :|–—-·") if whole.startswith(kicker) else ""
+        key, whole_key = f" {_words(rest)} ", f" {_words(whole)} "
+        if rest and any(key in t or t == whole_key for t in titles):
+            return rest
+    return ""
+
+
 # Title sources that name the article's headline as such (JSON-LD article, microdata): a
 # lone <h1> that disagrees does not overrule them.
 _HEADLINE_SOURCES = frozenset({"jsonld", "itemprop"})
@@ -1567,6 +1596,9 @@ def choose_title(meta: PageMetadata, page_title: str, raw_title: str | None,
         h2 = clean_title(meta.h2_texts[0], site_keys)
         if _words(h2) != _words(title) and lone_headline(title, src, h2, declared, site_keys):
             title, src = h2, "html:h2"
+    crumb = crumb_headline(meta, title_cands, declared)
+    if crumb:
+        title, src = crumb, "html:h2"
     return title, src
 
 
