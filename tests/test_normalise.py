@@ -147,11 +147,10 @@ def test_drop_kicker() -> None:
     from worker.normalise import drop_kicker
 
     h1 = "Flooding Dykes hold on the river"
-    assert drop_kicker(h1, "Flooding", ["Dykes hold on the river | Paper"]) == \
-        "Dykes hold on the river"
-    # no declared title has the headline alone: the <h1> stays whole
-    assert drop_kicker(h1, "Flooding", ["Something else"]) == h1
-    assert drop_kicker(h1, "", ["Dykes hold on the river"]) == h1
+    assert drop_kicker(h1, "Flooding") == "Dykes hold on the river"
+    assert drop_kicker("Flooding: Dykes hold", "Flooding") == "Dykes hold"
+    assert drop_kicker(h1, "") == h1
+    assert drop_kicker(h1, "Storm") == h1
 
 
 def test_clean_body_drops_credits_and_prompts() -> None:

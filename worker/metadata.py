@@ -875,7 +875,7 @@ _HIDDEN_CLASS = re.compile(r"element-invisible|visually-?hidden|sr-only|screen-r
                            re.IGNORECASE)
 # Classes of a kicker (topic line) printed inside the <h1> before the headline itself.
 _KICKER_CLASS = re.compile(r"kicker|dach|overline|topline|super|sub-?title|subheadline|"
-                           r"topic|label|eyebrow|roofline|rubri|spitzmarke|category",
+                           r"topic|label|eyebrow|roofline|rubri|spitzmarke|category|small",
                            re.IGNORECASE)
 # The class of the headline part after a kicker ("headline", "article__headline"; not
 # "subheadline")

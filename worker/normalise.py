@@ -23,10 +23,10 @@ title        structured ranking, then newspaper3k (a value that is the site's na
              ``<main>``, else the only ``<h1>`` (one text printed twice is one), else the
              one ``<h1>`` a declared title confirms (:func:`confirmed_heading`: it covers
              more than half of its words), else an ``<h2>`` a declared title confirms
-             likewise; visually hidden parts left out, a kicker
-             printed in front of it dropped when a declared title has the headline alone,
-             see :func:`drop_kicker`) replaces it when the declared titles confirm it (see
-             :func:`prefer_headline`): declared titles carry kickers and SEO wording.
+             likewise; visually hidden parts left out, a kicker its markup prints in
+             front of it dropped, see :func:`drop_kicker`) replaces it when the declared
+             titles confirm it (see :func:`prefer_headline`): declared titles carry kickers
+             and SEO wording.
              The ``<title>`` as written, when no declared title has its words (newspaper3k's
              cuts it at its own separators), confirms an ``<h2>`` or the headline likewise
              when that has two words or more and covers more than half of it; so does
@@ -741,16 +741,14 @@ def untruncated(title: str, src: str | None, raw: str,
 _H1_WORD_SHARE = 0.6
 
 
-def drop_kicker(h1: str, kicker: str, declared: list[str]) -> str:
-    """The ``<h1>`` without the kicker printed in front of it, when a declared title has
-    the headline without it (``<h1><span class="kicker">Topic</span> Headline</h1>``)."""
+def drop_kicker(h1: str, kicker: str) -> str:
+    """The ``<h1>`` without the kicker its markup prints in front of it (``<h1><span
+    class="kicker">Topic</span> Headline</h1>``): readers, and the declared titles that
+    have the headline alone, take the headline without it; a declared title that has the
+    kicker too has the headline as well."""
     if not kicker or not h1.startswith(kicker):
         return h1
-    rest = h1[len(kicker):].lstrip(" :|–—-·")
-    key = _words(rest)
-    if key and any(key in _words(d) for d in declared):
-        return rest
-    return h1
+    return h1[len(kicker):].lstrip(" :|–—-·") or h1
 
 
 # A heading among several that a declared title confirms covers more than this share of the
@@ -1571,7 +1569,7 @@ def choose_title(meta: PageMetadata, page_title: str, raw_title: str | None,
         headline_h1, heading_src = confirmed_heading(
             meta.h2_texts, declared + [own_title] if own_title else declared), "html:h2"
     if headline_h1:
-        h1 = drop_kicker(headline_h1, meta.headline_kicker, declared)
+        h1 = drop_kicker(headline_h1, meta.headline_kicker)
         if not any(_words(h1) == _words(d) for d in declared[:1]):
             # an <h1> that shows the first declared title whole keeps the words that
             # cutting took for the site's name ("Welpen kaufen – Tipps" on a site "Welpen")
