@@ -434,3 +434,19 @@ def test_user_name_date_line() -> None:
     meta = meta_of('<html><body><div class="comments"><p>von leserin am 20.09.2020</p>'
                    '</div></body></html>')
     assert values(meta, "authors") == []
+
+
+def test_t8_kicker_before_unseen_separator() -> None:
+    # a separator hidden from sight (class "invisible", aria-hidden) after the first part
+    # marks that part as the kicker, whatever its class
+    meta = meta_of('<html><body><article><h1><span class="green">Energy prices</span>'
+                   '<span class="invisible">: </span><span class="headline">Berlin caps the '
+                   'bill for small firms</span></h1></article></body></html>')
+    assert meta.headline_kicker == "Energy prices"
+    meta = meta_of('<html><body><article><h1><span>Floods</span><span aria-hidden="true"> – '
+                   '</span><span>Dykes hold</span></h1></article></body></html>')
+    assert meta.headline_kicker == "Floods"
+    # a hidden part with words is no separator
+    meta = meta_of('<html><body><article><h1><span>Floods</span><span aria-hidden="true">'
+                   'read more here</span><span>Dykes hold</span></h1></article></body></html>')
+    assert meta.headline_kicker == ""

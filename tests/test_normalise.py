@@ -147,11 +147,10 @@ def test_drop_kicker() -> None:
     from worker.normalise import drop_kicker
 
     h1 = "Flooding Dykes hold on the river"
-    assert drop_kicker(h1, "Flooding", ["Dykes hold on the river | Paper"]) == \
-        "Dykes hold on the river"
-    # no declared title has the headline alone: the <h1> stays whole
-    assert drop_kicker(h1, "Flooding", ["Something else"]) == h1
-    assert drop_kicker(h1, "", ["Dykes hold on the river"]) == h1
+    assert drop_kicker(h1, "Flooding") == "Dykes hold on the river"
+    assert drop_kicker("Flooding: Dykes hold", "Flooding") == "Dykes hold"
+    assert drop_kicker(h1, "") == h1
+    assert drop_kicker(h1, "Storm") == h1
 
 
 def test_clean_body_drops_credits_and_prompts() -> None:
@@ -734,3 +733,51 @@ def test_a_publisher_without_letters_is_none() -> None:
             '</article></body></html>')
     record = extract_record(html, url="https://garten.example.org/2020/04/tach-auch.html")
     assert record.publisher is None and "publisher" not in record.provenance
+
+
+def test_t8_the_title_as_written_confirms_a_heading() -> None:
+    import lxml.html
+
+    from worker.metadata import extract_metadata
+    from worker.normalise import choose_title
+
+    html = ('<html><head><title>Neubau Bootshaus - Neubau Ruderclub Seedorf</title></head><body>'
+            '<h2>Hauptnavigation</h2><h2>Suche</h2><main><h2>Hauptinhalt</h2>'
+            '<h2>Wettbewerb Neubau Bootshaus Ruderclub Seedorf</h2><p>Text.</p></main>'
+            '</body></html>')
+    meta = extract_metadata(lxml.html.fromstring(html))
+    keys = {"rcs", "rcsch"}
+    # newspaper3k's title cut the <title>; the <title> as written confirms the <h2>
+    assert choose_title(meta, "Neubau Bootshaus", "Neubau Bootshaus - Neubau Ruderclub Seedorf",
+                        keys) == ("Wettbewerb Neubau Bootshaus Ruderclub Seedorf", "html:h2")
+    # a one-word heading is not confirmed by it (a section's name: "News - Site")
+    html = ('<html><head><title>News - Institut</title></head><body><main><h1>News</h1>'
+            '<p>Text.</p></main><div><h1>Das erste Elektron zählt</h1></div></body></html>')
+    meta = extract_metadata(lxml.html.fromstring(html))
+    assert choose_title(meta, "Das erste Elektron zählt", "News - Institut", set()) == (
+        "Das erste Elektron zählt", "newspaper3k")
+
+
+def test_t8_breadcrumb_h1_and_kicker_h2() -> None:
+    import lxml.html
+
+    from worker.metadata import extract_metadata
+    from worker.normalise import choose_title
+
+    def page(jsonld: str, og: str) -> str:
+        return ('<html><head><title>T</title>'
+                f'<meta property="og:title" content="{og}">'
+                '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "'
+                f'{jsonld}"}}</script></head><body>'
+                '<nav class="breadcrumb"><h1>Stadt klagt gegen die Baufirma</h1></nav>'
+                '<article><h2><span class="overline">Pflaster</span> <span class="title">Neue '
+                'Steine halten keinen Winter</span></h2>'
+                '<p>Text.</p></article></body></html>')
+
+    # the crumb <h1> no declared title gives: the <h2>'s headline part
+    og = "Pflaster: Neue Steine halten keinen Winter"
+    meta = extract_metadata(lxml.html.fromstring(page("Pflaster", og)))
+    assert choose_title(meta, "T", "T", set()) == ("Neue Steine halten keinen Winter", "html:h2")
+    # the JSON-LD headline gives the crumb <h1>: it stays
+    meta = extract_metadata(lxml.html.fromstring(page("Stadt klagt gegen die Baufirma", og)))
+    assert choose_title(meta, "T", "T", set())[0] == "Stadt klagt gegen die Baufirma"

@@ -262,6 +262,9 @@ class PageMetadata:
     h1_texts: list[str] = field(default_factory=list)
     # the same for <h2> elements (a page whose headline is an <h2>)
     h2_texts: list[str] = field(default_factory=list)
+    # when that <h1> is a breadcrumb trail's last crumb: the page's <h2> headlines printed
+    # with a kicker, as (text, kicker), outside the trail
+    crumb_h2_headlines: list[tuple[str, str]] = field(default_factory=list)
     # publication dates of reviews and comments on the page (microdata): not the page's
     foreign_dates: list[str] = field(default_factory=list)
     # JSON-LD publishers typed Person (a personal blog's owner): not an organisation, so no
@@ -872,8 +875,11 @@ _HIDDEN_CLASS = re.compile(r"element-invisible|visually-?hidden|sr-only|screen-r
                            re.IGNORECASE)
 # Classes of a kicker (topic line) printed inside the <h1> before the headline itself.
 _KICKER_CLASS = re.compile(r"kicker|dach|overline|topline|super|sub-?title|subheadline|"
-                           r"topic|label|eyebrow|roofline|rubri|spitzmarke|category",
+                           r"topic|label|eyebrow|roofline|rubri|spitzmarke|category|small",
                            re.IGNORECASE)
+# The class of the headline part after a kicker ("headline", "article__headline"; not
+# "subheadline")
+_HEADLINE_CLASS = re.compile(r"(?:^|[\s_-])headline(?:$|[\s_-])", re.IGNORECASE)
 
 
 _BREAKING_TAGS = frozenset({"br", "div", "p", "small", "h2", "h3", "h4"})
@@ -922,9 +928,25 @@ def _hidden(el: Any) -> bool:
     return any(hidden_by_style(a) for a in (el, *el.iterancestors()))
 
 
+# A class that hides an element from sight but keeps its place or its text for screen
+# readers ("invisible", "visually-hidden", "sr-only")
+_UNSEEN_CLASS = re.compile(r"(?:^|[\s_-])invisible(?:$|[\s_-])", re.IGNORECASE)
+
+
+def _unseen_separator(el: Any) -> bool:
+    """Whether ``el`` is a separator the page does not show (``aria-hidden``, or a class that
+    hides it): ``<span aria-hidden="true"> – </span>`` or ``<span class="invisible">: </span>``
+    between a kicker and the headline, for screen readers and copied text only."""
+    cls = str(el.get("class") or "")
+    hidden = str(el.get("aria-hidden") or "").lower() == "true" or bool(
+        _HIDDEN_CLASS.search(cls) or _UNSEEN_CLASS.search(cls))
+    return hidden and len((el.text_content() or "").split()) <= 1
+
+
 def _kicker(h1: Any) -> str:
-    """The kicker at the start of ``h1``: its first child, when that is a block, is followed
-    by a line break, or is classed as a kicker, and more words follow it; else ""."""
+    """The kicker at the start of ``h1`` (or of an ``<h2>`` headline): its first child, when
+    that is a block, is followed by a line break, a separator hidden from sight or a part
+    classed as the headline, or is classed as a kicker, and more words follow it; else ""."""
     node = h1
     while True:  # unwrap <h1><a>...</a></h1> and similar single wrappers
         kids = [k for k in node if isinstance(k.tag, str)]
@@ -941,14 +963,26 @@ def _kicker(h1: Any) -> str:
     if not text or len(text) > 120:
         return ""
     follower = first.getnext()
-    marked = (first.tag in ("div", "small", "p") or
-              (follower is not None and follower.tag == "br") or
+    follower_marks = follower is not None and (
+        follower.tag == "br" or _unseen_separator(follower) or
+        bool(_HEADLINE_CLASS.search(str(follower.get("class") or ""))))
+    marked = (first.tag in ("div", "small", "p") or follower_marks or
               bool(_KICKER_CLASS.search(str(first.get("class") or ""))))
     whole = _shown_text(node)
     rest = whole[len(text):] if whole.startswith(text) else ""
     if not marked or len(rest.split()) < 2:
         return ""
     return text
+
+
+_CRUMBS = re.compile(r"bread-?crumb", re.IGNORECASE)
+
+
+def _in_crumbs(el: Any) -> bool:
+    """Whether ``el`` sits in a breadcrumb trail (an ancestor's class or id says so): some
+    sites print the page's name there as its <h1>."""
+    return any(_CRUMBS.search(f"{a.get('class') or ''} {a.get('id') or ''}")
+               for a in el.iterancestors())
 
 
 def _near(first: Any, other: Any) -> bool:
@@ -1121,5 +1155,9 @@ def extract_metadata(doc: Any) -> PageMetadata:
         meta.headline_h1 = _shown_text(headline[0])
         meta.headline_element = headline[0]
         meta.headline_kicker = _kicker(headline[0])
+        if _in_crumbs(headline[0]):
+            for h2 in root.xpath("//h2")[:30]:
+                if not _in_crumbs(h2) and not _hidden(h2) and (kicker := _kicker(h2)):
+                    meta.crumb_h2_headlines.append((_shown_text(h2), kicker))
     meta.sort()
     return meta

@@ -23,10 +23,17 @@ title        structured ranking, then newspaper3k (a value that is the site's na
              ``<main>``, else the only ``<h1>`` (one text printed twice is one), else the
              one ``<h1>`` a declared title confirms (:func:`confirmed_heading`: it covers
              more than half of its words), else an ``<h2>`` a declared title confirms
-             likewise; visually hidden parts left out, a kicker
-             printed in front of it dropped when a declared title has the headline alone,
-             see :func:`drop_kicker`) replaces it when the declared titles confirm it (see
-             :func:`prefer_headline`): declared titles carry kickers and SEO wording.
+             likewise; visually hidden parts left out, a kicker its markup prints in
+             front of it dropped, see :func:`drop_kicker`) replaces it when the declared
+             titles confirm it (see :func:`prefer_headline`): declared titles carry kickers
+             and SEO wording.
+             The ``<title>`` as written, when no declared title has its words (newspaper3k's
+             cuts it at its own separators), confirms an ``<h2>`` or the headline likewise
+             when that has two words or more and covers more than half of it; so does
+             the title a comment section's ``<h2>`` quotes ("3 thoughts on “Headline”").
+             A headline ``<h1>`` that is a breadcrumb trail's last crumb and no declared
+             title gives yields to the article's ``<h2>`` printed as kicker and headline
+             when a declared title gives that headline (:func:`crumb_headline`).
              Stored in Unicode's composed form (NFC).
 published_at structured ranking (JSON-LD article to Twitter card); when those sources disagree
              on the day, the day most of them give (one vote per source, newspaper3k's date
@@ -782,16 +789,14 @@ def untruncated(title: str, src: str | None, raw: str,
 _H1_WORD_SHARE = 0.6
 
 
-def drop_kicker(h1: str, kicker: str, declared: list[str]) -> str:
-    """The ``<h1>`` without the kicker printed in front of it, when a declared title has
-    the headline without it (``<h1><span class="kicker">Topic</span> Headline</h1>``)."""
+def drop_kicker(h1: str, kicker: str) -> str:
+    """The ``<h1>`` without the kicker its markup prints in front of it (``<h1><span
+    class="kicker">Topic</span> Headline</h1>``): readers, and the declared titles that
+    have the headline alone, take the headline without it; a declared title that has the
+    kicker too has the headline as well."""
     if not kicker or not h1.startswith(kicker):
         return h1
-    rest = h1[len(kicker):].lstrip(" :|–—-·")
-    key = _words(rest)
-    if key and any(key in _words(d) for d in declared):
-        return rest
-    return h1
+    return h1[len(kicker):].lstrip(" :|–—-·") or h1
 
 
 # A heading among several that a declared title confirms covers more than this share of the
@@ -866,6 +871,32 @@ def prefer_headline(title: str | None, h1: str, declared: list[str],
     if share >= _H1_WORD_SHARE:
         return h1, True
     return title, False
+
+
+# Sources that may only repeat an <h1>: its own text, newspaper3k's title (often taken from
+# it), microdata on the <h1> itself (<h1 itemprop="headline">)
+_H1_ECHOES = frozenset({"html", "newspaper3k", "itemprop"})
+
+
+def crumb_headline(meta: PageMetadata, title_cands: list[Candidate], declared: list[str]) -> str:
+    """The headline part of the article's ``<h2>`` when the headline ``<h1>`` is a breadcrumb
+    trail's last crumb (the page's name in the site's navigation) that no declared title
+    gives, and the ``<h2>`` is printed as a kicker and a headline (``<h2><span class=
+    "overline">Topic</span> <span class="headline">Headline</span></h2>``) whose headline,
+    or whole text, a declared title gives; else "". The kicker is left out, as it is from a
+    headline ``<h1>`` (see :func:`drop_kicker`); a kicker alone in a declared title does not
+    say which part is the headline."""
+    if not meta.crumb_h2_headlines or any(
+            _words(meta.headline_h1) == _words(c.value) for c in title_cands
+            if c.source not in _H1_ECHOES):
+        return ""
+    titles = [f" {w} " for w in (_words(d) for d in declared) if w]
+    for whole, kicker in meta.crumb_h2_headlines:
+        rest = whole[len(kicker):].lstrip(" :|–—-·") if whole.startswith(kicker) else ""
+        key, whole_key = f" {_words(rest)} ", f" {_words(whole)} "
+        if rest and any(key in t or t == whole_key for t in titles):
+            return rest
+    return ""
 
 
 # Title sources that name the article's headline as such (JSON-LD article, microdata): a
@@ -1544,6 +1575,79 @@ def _date_languages(claim: str | None, page: ParsedPage) -> list[str]:
 _DATE_LANGUAGE_SAMPLE = 1000
 
 
+# A comment section's heading quotes the post's title as the CMS stores it ("3 thoughts on
+# “Headline”", "Eine Antwort auf „Headline“", "2 Kommentare zu “Headline”")
+_COMMENTS_ON = re.compile(r"\b(?:on|to|auf|zu|zum|für|sur|à|a|en|su|about|über)\s*[„“\"«‘‚»]\s*"
+                          r"(.+?)\s*[“”\"»’‘«]$", re.IGNORECASE)
+
+
+def choose_title(meta: PageMetadata, page_title: str, raw_title: str | None,
+                 site_keys: set[str]) -> tuple[str | None, str | None]:
+    """The record's title and its source: see the module docstring (``raw_title`` is the
+    page's ``<title>`` text, None without a tree)."""
+    title_cands = meta.get("title") + [Candidate(_one_line(page_title), "newspaper3k")]
+    # a declared title that is the site's name alone (a home or shop page's WebPage name,
+    # og:title) gives way to a later one that is not
+    title, src = _first_valid(title_cands, lambda v: _not_site(clean_title(v, site_keys),
+                                                               site_keys))
+    if not title:
+        title, src = _first_valid(title_cands, lambda v: clean_title(v, site_keys))
+    if src == "newspaper3k" and title and _squash(title) in site_keys:
+        # newspaper3k took the site's name (a logo <h1> that the <title> contains): the
+        # <title> without the site's name
+        own = clean_title(raw_title or "", site_keys)
+        if own and _squash(own) not in site_keys:
+            title, src = own, "html:title"
+    if title and raw_title is not None:
+        title, src = untruncated(title, src, raw_title or "", site_keys)
+    declared = [c.value for c in title_cands if c.source != "html"]
+    # the title a comment section's <h2> quotes confirms headings as a declared one does
+    declared += [m.group(1) for m in (_COMMENTS_ON.search(h) for h in meta.h2_texts) if m][:1]
+    # the <title> as the page writes it, when no declared title has its words (newspaper3k's
+    # title cuts it at its own separators: "HE:Kassel/Treffen – Wiki" gave "Treffen – Wiki"):
+    # it confirms a heading of two words or more that covers more than half of it
+    own_title = clean_title(raw_title or "", site_keys)
+    if any(_words(own_title) == _words(d) for d in declared):
+        own_title = ""
+    headline_h1 = meta.headline_h1 or confirmed_heading(meta.h1_texts, declared)
+    heading_src = "html:h1"
+    if not headline_h1:
+        # no headline <h1>: an <h2> that a declared title confirms (old themes print the
+        # blog's name as the <h1> and the post's title as an <h2>)
+        headline_h1, heading_src = confirmed_heading(
+            meta.h2_texts, declared + [own_title] if own_title else declared), "html:h2"
+    if headline_h1:
+        h1 = drop_kicker(headline_h1, meta.headline_kicker)
+        if not any(_words(h1) == _words(d) for d in declared[:1]):
+            # an <h1> that shows the first declared title whole keeps the words that
+            # cutting took for the site's name ("Welpen kaufen – Tipps" on a site "Welpen")
+            h1 = clean_title(h1, site_keys)
+        headline, took = prefer_headline(title, h1, declared, site_keys)
+        if not took and own_title and len(_words(h1).split()) >= 2 and \
+                len(_words(h1).split()) > _HEADING_SHARE * len(_words(own_title).split()):
+            headline, took = prefer_headline(title, h1, [own_title], site_keys)
+        if took and title and f" {_words(title)} " not in f" {_words(headline or '')} " and any(
+                _words(h2) == _words(title) for h2 in meta.h2_texts):
+            # the title is shown too, as an <h2> (the story's headline under a topic
+            # page's <h1>): the page's markup and its text agree on it
+            took = False
+        if not took and heading_src == "html:h1" and len(meta.h1_texts) == 1:
+            # the page's only <h1> over a title no article markup names the headline
+            headline = lone_headline(title, src, h1, declared, site_keys)
+            took = bool(headline)
+        if took and headline != title:
+            title, src = headline, heading_src
+    elif title and not meta.h1_texts and len(meta.h2_texts) == 1:
+        # no <h1> at all: the page's only <h2> is its top heading, as a lone <h1> would be
+        h2 = clean_title(meta.h2_texts[0], site_keys)
+        if _words(h2) != _words(title) and lone_headline(title, src, h2, declared, site_keys):
+            title, src = h2, "html:h2"
+    crumb = crumb_headline(meta, title_cands, declared)
+    if crumb:
+        title, src = crumb, "html:h2"
+    return title, src
+
+
 def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
                  fetched_at: datetime | None = None,
                  http_status: int | None = None) -> ArticleRecord:
@@ -1565,52 +1669,8 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
     author_keys |= _holder_keys([c.value for c in meta.get("copyright")])
 
     # title
-    title_cands = meta.get("title") + [Candidate(_one_line(page.title), "newspaper3k")]
-    # a declared title that is the site's name alone (a home or shop page's WebPage name,
-    # og:title) gives way to a later one that is not
-    title, src = _first_valid(title_cands, lambda v: _not_site(clean_title(v, site_keys),
-                                                               site_keys))
-    if not title:
-        title, src = _first_valid(title_cands, lambda v: clean_title(v, site_keys))
-    if src == "newspaper3k" and title and _squash(title) in site_keys:
-        # newspaper3k took the site's name (a logo <h1> that the <title> contains): the
-        # <title> without the site's name
-        raw = page.doc.findtext(".//title") if page.doc is not None else None
-        own = clean_title(raw or "", site_keys)
-        if own and _squash(own) not in site_keys:
-            title, src = own, "html:title"
-    if title and page.doc is not None:
-        title, src = untruncated(title, src, page.doc.findtext(".//title") or "", site_keys)
-    declared = [c.value for c in title_cands if c.source != "html"]
-    headline_h1 = meta.headline_h1 or confirmed_heading(meta.h1_texts, declared)
-    heading_src = "html:h1"
-    if not headline_h1:
-        # no headline <h1>: an <h2> that a declared title confirms (old themes print the
-        # blog's name as the <h1> and the post's title as an <h2>)
-        headline_h1, heading_src = confirmed_heading(meta.h2_texts, declared), "html:h2"
-    if headline_h1:
-        h1 = drop_kicker(headline_h1, meta.headline_kicker, declared)
-        if not any(_words(h1) == _words(d) for d in declared[:1]):
-            # an <h1> that shows the first declared title whole keeps the words that
-            # cutting took for the site's name ("Welpen kaufen – Tipps" on a site "Welpen")
-            h1 = clean_title(h1, site_keys)
-        headline, took = prefer_headline(title, h1, declared, site_keys)
-        if took and title and f" {_words(title)} " not in f" {_words(headline or '')} " and any(
-                _words(h2) == _words(title) for h2 in meta.h2_texts):
-            # the title is shown too, as an <h2> (the story's headline under a topic
-            # page's <h1>): the page's markup and its text agree on it
-            took = False
-        if not took and heading_src == "html:h1" and len(meta.h1_texts) == 1:
-            # the page's only <h1> over a title no article markup names the headline
-            headline = lone_headline(title, src, h1, declared, site_keys)
-            took = bool(headline)
-        if took and headline != title:
-            title, src = headline, heading_src
-    elif title and not meta.h1_texts and len(meta.h2_texts) == 1:
-        # no <h1> at all: the page's only <h2> is its top heading, as a lone <h1> would be
-        h2 = clean_title(meta.h2_texts[0], site_keys)
-        if _words(h2) != _words(title) and lone_headline(title, src, h2, declared, site_keys):
-            title, src = h2, "html:h2"
+    title, src = choose_title(meta, page.title, page.doc.findtext(".//title")
+                              if page.doc is not None else None, site_keys)
     if title:
         title = unicodedata.normalize("NFC", title)
         prov["title"] = src or ""
