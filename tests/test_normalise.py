@@ -734,3 +734,15 @@ def test_a_publisher_without_letters_is_none() -> None:
             '</article></body></html>')
     record = extract_record(html, url="https://garten.example.org/2020/04/tach-auch.html")
     assert record.publisher is None and "publisher" not in record.provenance
+
+
+def test_a8_author_shown_only_inside_a_word_or_domain_is_not_shown() -> None:
+    body = "".join(f"<p>Absatz {i}: wir tragen hier die Termine für den Garten ein.</p>"
+                   for i in range(8))
+    html = ('<html lang="de"><head><title>Gartentermine</title>'
+            '<meta name="author" content="Trag"><meta name="author" content="Lindo">'
+            '</head><body><h1>Gartentermine</h1><article>'
+            f'{body}<p>Mehr bei <a href="https://lindo.example.com/">lindo.example.com</a></p>'
+            '</article></body></html>')
+    record = extract_record(html, url="https://garten.example.org/2021/termine.html")
+    assert record.authors == []
