@@ -746,3 +746,15 @@ def test_a8_author_shown_only_inside_a_word_or_domain_is_not_shown() -> None:
             '</article></body></html>')
     record = extract_record(html, url="https://garten.example.org/2021/termine.html")
     assert record.authors == []
+
+def test_a8_text_byline_on_a_br_line_of_a_long_paragraph() -> None:
+    long = " ".join(["Die Fahrzeuge wurden nach dem Krieg aus Altbeständen umgebaut."] * 4)
+    html = ('<html lang="de"><head><title>Alte Löschfahrzeuge</title></head><body>'
+            '<h1>Alte Löschfahrzeuge</h1><article>'
+            + "".join(f"<p>Absatz {i} über alte Feuerwehrfahrzeuge.</p>" for i in range(6)) +
+            f'<p>{long}<br> (wird fortgesetzt)<br><strong>Text:</strong> Hanna Brecht</p>'
+            f'<p>{long}<br>Ein Buch von Karl Otto Meier<br>{long}</p>'
+            '</article></body></html>')
+    record = extract_record(html, url="https://fahrzeuge.example.org/news/alte-loeschfahrzeuge")
+    assert record.authors == ["Hanna Brecht"]
+

@@ -82,6 +82,8 @@ POST_AUTHOR_COMMENT = True
 USERNAME_CLASS = True
 # a line of a byline word, one user name and a date ("von jdoe am 20.09.2020"), after those
 USER_DATE_LINES = True
+# text bylines: the <br> lines of a paragraph longer than a byline are read too
+LONG_BR_LINES = True
 
 ARTICLE_TYPES = frozenset({
     "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
@@ -659,6 +661,12 @@ def _under_off_article(el: Any) -> bool:
                for a in el.iterancestors())
 
 
+# a line that starts with an author label and a colon ("Text: Jane Doe", "Autorin: X"): in
+# a long paragraph only such a line is a byline ("von X" there cites a book)
+_CREDIT_LABEL = re.compile(r"^\W*(?:autor(?:in)?|author|auteur|texte?|redaktion)\s*:",
+                           re.IGNORECASE)
+
+
 def _text_bylines(root: Any, meta: PageMetadata, limit: int = 3) -> None:
     seen: set[Any] = set()
     found = 0
@@ -685,7 +693,8 @@ def _text_bylines(root: Any, meta: PageMetadata, limit: int = 3) -> None:
         seen.add(el)
         # the texts of child elements are separate words ("Autor: Jane Doe" + "Quelle: X")
         text = " ".join(" ".join(el.itertext()).split())
-        if len(text) > 120:
+        has_br = el.find(".//br") is not None
+        if len(text) > 120 and not (LONG_BR_LINES and has_br):
             continue
         if _under_off_article(el) or el.tag in _OFF_ARTICLE_TAGS:
             continue
@@ -693,10 +702,15 @@ def _text_bylines(root: Any, meta: PageMetadata, limit: int = 3) -> None:
                 text.startswith(label + " "):
             # "<h4>Autor</h4><p>Jane Doe</p>": the label is its own heading, without a colon
             text = f"{label}: {text[len(label) + 1:]}"
-        match = _TEXT_BYLINE.search(text) or _TEXT_BYLINE_LABELLED.search(text)
-        if match is None and el.find(".//br") is not None:
-            # "Datum: 19.11.2021<br>Autor: Jane Doe<br>Quelle: X": a <br> ends a line
+        match = None
+        if len(text) <= 120:
+            match = _TEXT_BYLINE.search(text) or _TEXT_BYLINE_LABELLED.search(text)
+        if match is None and has_br:
+            # "Datum: 19.11.2021<br>Autor: Jane Doe<br>Quelle: X": a <br> ends a line (also
+            # in a long paragraph: "... (wird fortgesetzt)<br>Text: Jane Doe")
             for line in _br_lines(el):
+                if len(line) > 120 or len(text) > 120 and not _CREDIT_LABEL.match(line):
+                    continue
                 match = _TEXT_BYLINE.search(line) or _TEXT_BYLINE_LABELLED.search(line)
                 if match:
                     break
