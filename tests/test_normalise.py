@@ -747,6 +747,7 @@ def test_a8_author_shown_only_inside_a_word_or_domain_is_not_shown() -> None:
     record = extract_record(html, url="https://garten.example.org/2021/termine.html")
     assert record.authors == []
 
+
 def test_a8_text_byline_on_a_br_line_of_a_long_paragraph() -> None:
     long = " ".join(["Die Fahrzeuge wurden nach dem Krieg aus Altbeständen umgebaut."] * 4)
     html = ('<html lang="de"><head><title>Alte Löschfahrzeuge</title></head><body>'
@@ -758,3 +759,10 @@ def test_a8_text_byline_on_a_br_line_of_a_long_paragraph() -> None:
     record = extract_record(html, url="https://fahrzeuge.example.org/news/alte-loeschfahrzeuge")
     assert record.authors == ["Hanna Brecht"]
 
+
+def test_a8_profession_in_front_of_a_name_is_cut() -> None:
+    from worker.normalise import clean_authors
+
+    assert clean_authors(["Rechtsanwalt Jana Roth"])[0] == ["Jana Roth"]
+    assert clean_authors(["Attorney John Roe"])[0] == ["John Roe"]
+    assert clean_authors(["Anwalt Müller"])[0] == ["Anwalt Müller"]

@@ -194,6 +194,8 @@ USER_NAME_NOT_SITE_PREFIX = True
 # a name counts as shown only as whole words (not "AgE" inside "eintragen", not "Manniac" of
 # a link "manniac.de")
 WHOLE_WORDS_SHOWN = True
+# a profession in front of a name is cut ("Rechtsanwalt Jane Doe" -> "Jane Doe")
+JOB_BEFORE_NAME = True
 # An author name is kept only when the page shows it: <meta name=author>, Dublin Core,
 # microdata and newspaper3k often name the site's owner, its web agency or a sidebar profile
 # (measured on web-eval: false author fills 89 -> 59 of 313 pages, accuracy unchanged), and a
@@ -909,6 +911,12 @@ follow view all posts more articles profile bio twitter facebook linkedin instag
 hours hour ago minutes minute read min lesezeit uhr stunden
 phd ph.d md m.d mba msc dipl prof dr
 """))
+# Professions written in front of a name ("Rechtsanwalt Jane Doe", "Attorney John Roe"): not
+# part of it
+_JOB_BEFORE_NAME = frozenset(re.findall(r"\S+", """
+rechtsanwalt rechtsanwältin fachanwalt fachanwältin anwalt anwältin notar notarin
+steuerberater steuerberaterin attorney lawyer avocat avocate abogado abogada avvocato
+"""))
 # Words naming an organisation, not a person: legal forms and public bodies.
 _ORG_WORDS = re.compile(
     r"(?<!\w)(?:gmbh|ag|eg|e\.\s?v\.|se|kg|ohg|ltd|llc|inc|plc|s\.a\.|s\.l\.|sarl|"
@@ -974,6 +982,10 @@ def _clean_name(raw: str, site_keys: set[str]) -> tuple[str | None, bool]:
         return None, False
     if site_keys and _author_is_site(name, site_keys) and len(words) <= 4:
         return None, True
+    # "Rechtsanwalt Jane Doe": a profession written in front of a name
+    while JOB_BEFORE_NAME and len(words) > 2 and words[0] in _JOB_BEFORE_NAME:
+        name = name.split(" ", 1)[1]
+        words = words[1:]
     # "Jane Doe Senior Reporter": cut trailing role words after a two-word name
     while len(words) > 2 and words[-1].strip(".") in _ROLE_WORDS:
         name = name.rsplit(" ", 1)[0]
