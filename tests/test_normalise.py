@@ -766,3 +766,16 @@ def test_a8_profession_in_front_of_a_name_is_cut() -> None:
     assert clean_authors(["Rechtsanwalt Jana Roth"])[0] == ["Jana Roth"]
     assert clean_authors(["Attorney John Roe"])[0] == ["John Roe"]
     assert clean_authors(["Anwalt Müller"])[0] == ["Anwalt Müller"]
+
+
+def test_a8_off_article_words_only_start_a_class_word() -> None:
+    body = "".join(f"<p>Absatz {i} über die Kirche im Dorf und ihre Glocken.</p>"
+                   for i in range(8))
+    html = ('<html lang="de"><head><title>Die Glocken läuten wieder</title></head><body>'
+            '<div class="main-menu"><p>Autor: Max Menü<br>Mehr</p></div>'
+            '<div class="pane pane-taxomenu-2"><article><h1>Die Glocken läuten wieder</h1>'
+            f'{body}<div class="meta"><span>Datum:</span> 19.11.2021<br>'
+            '<span>Autor:</span> Jana Roth<br><span>Quelle:</span> Dorfblatt</div>'
+            '</article></div></body></html>')
+    record = extract_record(html, url="https://dorf.example.ch/artikel/glocken")
+    assert record.authors == ["Jana Roth"]

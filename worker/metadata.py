@@ -631,8 +631,10 @@ _BYLINE_LABEL = re.compile(r"^[\s|•·,-]*(?:von|by|par|por|door|przez|autor(?:
 # Not the article's byline: comment sections, footers, navigation, sidebars, teasers, sliders.
 # Quotes and embedded posts ("Posted by X on Sunday" of an embedded Facebook post) are
 # someone else's words.
-_OFF_ARTICLE = re.compile(r"comment|footer|sidebar|related|teaser|widget|nav|menu|embed|slide",
-                          re.IGNORECASE)
+_OFF_WORDS = "comment|footer|sidebar|related|teaser|widget|nav|menu|embed|slide"
+# (at the start of a class word or of a part of it: "main-menu", "subMenu", not "taxomenu")
+_OFF_ARTICLE = re.compile(rf"(?<![a-zA-Z])(?i:{_OFF_WORDS})|(?<=[a-z])(?:" +
+                          "|".join(w.capitalize() for w in _OFF_WORDS.split("|")) + ")")
 # ... but a class that says the page has sidebars ("has-double-sidebar", "no-sidebar",
 # "with-sidebar", "wrapper__with-sidebar") describes the layout around the article, not a
 # sidebar
