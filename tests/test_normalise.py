@@ -779,3 +779,17 @@ def test_a8_off_article_words_only_start_a_class_word() -> None:
             '</article></div></body></html>')
     record = extract_record(html, url="https://dorf.example.ch/artikel/glocken")
     assert record.authors == ["Jana Roth"]
+
+
+def test_a8_bylines_of_related_articles_and_cards_are_not_the_articles() -> None:
+    paras = "".join(f"<p>Punkt {i}: Der Gemeinderat berät heute über das neue Hallenbad.</p>"
+                    for i in range(8))
+    html = ('<html lang="de"><head><title>Hallenbad: Entscheid vertagt</title></head><body>'
+            f'<main><h1>Hallenbad: Entscheid vertagt</h1>{paras}'
+            '<div class="relatedStory"><p class="info"><span class="author">Von Lea Sommer'
+            '</span></p></div>'
+            '<a href="/sport/derby"><div class="card"><h3>Derby endet unentschieden nach '
+            'spätem Ausgleich</h3><div class="byline">Von Tim Berger</div></div></a>'
+            '</main></body></html>')
+    record = extract_record(html, url="https://www.zeitung.example.ch/region/hallenbad")
+    assert record.authors == []

@@ -84,6 +84,8 @@ USERNAME_CLASS = True
 USER_DATE_LINES = True
 # text bylines: the <br> lines of a paragraph longer than a byline are read too
 LONG_BR_LINES = True
+# byline markup inside a link that holds more (a card linking another article) is not ours
+BYLINE_NOT_IN_CARD = True
 
 ARTICLE_TYPES = frozenset({
     "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
@@ -206,7 +208,9 @@ _BYLINE_XPATH = (
     "contains(@class, 'byline') or contains(@class, 'posted-by') or "
     "contains(@class, 'submitted-by') or contains(@class, 'entry-author') or "
     "contains(@class, 'post-author') or contains(@class, 'article-author')]"
-    "[not(ancestor::*[contains(@class, 'comment') or contains(@id, 'comment')])]"
+    "[not(ancestor::*[contains(@class, 'comment') or contains(@id, 'comment') or "
+    # (a related article's byline names that article's author)
+    "contains(@class, 'related')])]"
     + _NOT_IN_PHOTO)
 # Wider: any element whose class has "author" in it ("header-info__author-link",
 # "entry-meta-author", "Tech-Author", "content__author"); ranked after the text bylines.
@@ -1085,6 +1089,10 @@ def extract_metadata(doc: Any) -> PageMetadata:
             # an author box: the name, then paragraphs of bio and links ("Jane Doe" +
             # "Writes about search engines" + "Message"): its first line
             text = next((line for line in _block_lines(el) if line), text)
+        if BYLINE_NOT_IN_CARD and any(
+                len(" ".join(a.text_content().split())) > len(text) + 40
+                for a in el.iterancestors("a")):
+            continue  # a link to another article, its byline inside ("teaser card")
         # further bylines count only beside the first one (co-authors), not elsewhere on
         # the page (teasers of other articles, a sister site's link)
         if 2 <= len(text) <= 80 and (not bylines or _near(bylines[0], el)):
