@@ -781,3 +781,62 @@ def test_t8_breadcrumb_h1_and_kicker_h2() -> None:
     # the JSON-LD headline gives the crumb <h1>: it stays
     meta = extract_metadata(lxml.html.fromstring(page("Stadt klagt gegen die Baufirma", og)))
     assert choose_title(meta, "T", "T", set())[0] == "Stadt klagt gegen die Baufirma"
+
+
+def test_a8_author_shown_only_inside_a_word_or_domain_is_not_shown() -> None:
+    body = "".join(f"<p>Absatz {i}: wir tragen hier die Termine für den Garten ein.</p>"
+                   for i in range(8))
+    html = ('<html lang="de"><head><title>Gartentermine</title>'
+            '<meta name="author" content="Trag"><meta name="author" content="Lindo">'
+            '</head><body><h1>Gartentermine</h1><article>'
+            f'{body}<p>Mehr bei <a href="https://lindo.example.com/">lindo.example.com</a></p>'
+            '</article></body></html>')
+    record = extract_record(html, url="https://garten.example.org/2021/termine.html")
+    assert record.authors == []
+
+
+def test_a8_text_byline_on_a_br_line_of_a_long_paragraph() -> None:
+    long = " ".join(["Die Fahrzeuge wurden nach dem Krieg aus Altbeständen umgebaut."] * 4)
+    html = ('<html lang="de"><head><title>Alte Löschfahrzeuge</title></head><body>'
+            '<h1>Alte Löschfahrzeuge</h1><article>'
+            + "".join(f"<p>Absatz {i} über alte Feuerwehrfahrzeuge.</p>" for i in range(6)) +
+            f'<p>{long}<br> (wird fortgesetzt)<br><strong>Text:</strong> Hanna Brecht</p>'
+            f'<p>{long}<br>Ein Buch von Karl Otto Meier<br>{long}</p>'
+            '</article></body></html>')
+    record = extract_record(html, url="https://fahrzeuge.example.org/news/alte-loeschfahrzeuge")
+    assert record.authors == ["Hanna Brecht"]
+
+
+def test_a8_profession_in_front_of_a_name_is_cut() -> None:
+    from worker.normalise import clean_authors
+
+    assert clean_authors(["Rechtsanwalt Jana Roth"])[0] == ["Jana Roth"]
+    assert clean_authors(["Attorney John Roe"])[0] == ["John Roe"]
+    assert clean_authors(["Anwalt Müller"])[0] == ["Anwalt Müller"]
+
+
+def test_a8_off_article_words_only_start_a_class_word() -> None:
+    body = "".join(f"<p>Absatz {i} über die Kirche im Dorf und ihre Glocken.</p>"
+                   for i in range(8))
+    html = ('<html lang="de"><head><title>Die Glocken läuten wieder</title></head><body>'
+            '<div class="main-menu"><p>Autor: Max Menü<br>Mehr</p></div>'
+            '<div class="pane pane-taxomenu-2"><article><h1>Die Glocken läuten wieder</h1>'
+            f'{body}<div class="meta"><span>Datum:</span> 19.11.2021<br>'
+            '<span>Autor:</span> Jana Roth<br><span>Quelle:</span> Dorfblatt</div>'
+            '</article></div></body></html>')
+    record = extract_record(html, url="https://dorf.example.ch/artikel/glocken")
+    assert record.authors == ["Jana Roth"]
+
+
+def test_a8_bylines_of_related_articles_and_cards_are_not_the_articles() -> None:
+    paras = "".join(f"<p>Punkt {i}: Der Gemeinderat berät heute über das neue Hallenbad.</p>"
+                    for i in range(8))
+    html = ('<html lang="de"><head><title>Hallenbad: Entscheid vertagt</title></head><body>'
+            f'<main><h1>Hallenbad: Entscheid vertagt</h1>{paras}'
+            '<div class="relatedStory"><p class="info"><span class="author">Von Lea Sommer'
+            '</span></p></div>'
+            '<a href="/sport/derby"><div class="card"><h3>Derby endet unentschieden nach '
+            'spätem Ausgleich</h3><div class="byline">Von Tim Berger</div></div></a>'
+            '</main></body></html>')
+    record = extract_record(html, url="https://www.zeitung.example.ch/region/hallenbad")
+    assert record.authors == []

@@ -82,6 +82,10 @@ POST_AUTHOR_COMMENT = True
 USERNAME_CLASS = True
 # a line of a byline word, one user name and a date ("von jdoe am 20.09.2020"), after those
 USER_DATE_LINES = True
+# text bylines: the <br> lines of a paragraph longer than a byline are read too
+LONG_BR_LINES = True
+# byline markup inside a link that holds more (a card linking another article) is not ours
+BYLINE_NOT_IN_CARD = True
 
 ARTICLE_TYPES = frozenset({
     "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
@@ -204,7 +208,9 @@ _BYLINE_XPATH = (
     "contains(@class, 'byline') or contains(@class, 'posted-by') or "
     "contains(@class, 'submitted-by') or contains(@class, 'entry-author') or "
     "contains(@class, 'post-author') or contains(@class, 'article-author')]"
-    "[not(ancestor::*[contains(@class, 'comment') or contains(@id, 'comment')])]"
+    "[not(ancestor::*[contains(@class, 'comment') or contains(@id, 'comment') or "
+    # (a related article's byline names that article's author)
+    "contains(@class, 'related')])]"
     + _NOT_IN_PHOTO)
 # Wider: any element whose class has "author" in it ("header-info__author-link",
 # "entry-meta-author", "Tech-Author", "content__author"); ranked after the text bylines.
@@ -632,8 +638,10 @@ _BYLINE_LABEL = re.compile(r"^[\s|•·,-]*(?:von|by|par|por|door|przez|autor(?:
 # Not the article's byline: comment sections, footers, navigation, sidebars, teasers, sliders.
 # Quotes and embedded posts ("Posted by X on Sunday" of an embedded Facebook post) are
 # someone else's words.
-_OFF_ARTICLE = re.compile(r"comment|footer|sidebar|related|teaser|widget|nav|menu|embed|slide",
-                          re.IGNORECASE)
+_OFF_WORDS = "comment|footer|sidebar|related|teaser|widget|nav|menu|embed|slide"
+# (at the start of a class word or of a part of it: "main-menu", "subMenu", not "taxomenu")
+_OFF_ARTICLE = re.compile(rf"(?<![a-zA-Z])(?i:{_OFF_WORDS})|(?<=[a-z])(?:" +
+                          "|".join(w.capitalize() for w in _OFF_WORDS.split("|")) + ")")
 # ... but a class that says the page has sidebars ("has-double-sidebar", "no-sidebar",
 # "with-sidebar", "wrapper__with-sidebar") describes the layout around the article, not a
 # sidebar
@@ -662,6 +670,12 @@ def _under_off_article(el: Any) -> bool:
                for a in el.iterancestors())
 
 
+# a line that starts with an author label and a colon ("Text: Jane Doe", "Autorin: X"): in
+# a long paragraph only such a line is a byline ("von X" there cites a book)
+_CREDIT_LABEL = re.compile(r"^\W*(?:autor(?:in)?|author|auteur|texte?|redaktion)\s*:",
+                           re.IGNORECASE)
+
+
 def _text_bylines(root: Any, meta: PageMetadata, limit: int = 3) -> None:
     seen: set[Any] = set()
     found = 0
@@ -688,7 +702,8 @@ def _text_bylines(root: Any, meta: PageMetadata, limit: int = 3) -> None:
         seen.add(el)
         # the texts of child elements are separate words ("Autor: Jane Doe" + "Quelle: X")
         text = " ".join(" ".join(el.itertext()).split())
-        if len(text) > 120:
+        has_br = el.find(".//br") is not None
+        if len(text) > 120 and not (LONG_BR_LINES and has_br):
             continue
         if _under_off_article(el) or el.tag in _OFF_ARTICLE_TAGS:
             continue
@@ -696,10 +711,15 @@ def _text_bylines(root: Any, meta: PageMetadata, limit: int = 3) -> None:
                 text.startswith(label + " "):
             # "<h4>Autor</h4><p>Jane Doe</p>": the label is its own heading, without a colon
             text = f"{label}: {text[len(label) + 1:]}"
-        match = _TEXT_BYLINE.search(text) or _TEXT_BYLINE_LABELLED.search(text)
-        if match is None and el.find(".//br") is not None:
-            # "Datum: 19.11.2021<br>Autor: Jane Doe<br>Quelle: X": a <br> ends a line
+        match = None
+        if len(text) <= 120:
+            match = _TEXT_BYLINE.search(text) or _TEXT_BYLINE_LABELLED.search(text)
+        if match is None and has_br:
+            # "Datum: 19.11.2021<br>Autor: Jane Doe<br>Quelle: X": a <br> ends a line (also
+            # in a long paragraph: "... (wird fortgesetzt)<br>Text: Jane Doe")
             for line in _br_lines(el):
+                if len(line) > 120 or len(text) > 120 and not _CREDIT_LABEL.match(line):
+                    continue
                 match = _TEXT_BYLINE.search(line) or _TEXT_BYLINE_LABELLED.search(line)
                 if match:
                     break
@@ -1103,6 +1123,10 @@ def extract_metadata(doc: Any) -> PageMetadata:
             # an author box: the name, then paragraphs of bio and links ("Jane Doe" +
             # "Writes about search engines" + "Message"): its first line
             text = next((line for line in _block_lines(el) if line), text)
+        if BYLINE_NOT_IN_CARD and any(
+                len(" ".join(a.text_content().split())) > len(text) + 40
+                for a in el.iterancestors("a")):
+            continue  # a link to another article, its byline inside ("teaser card")
         # further bylines count only beside the first one (co-authors), not elsewhere on
         # the page (teasers of other articles, a sister site's link)
         if 2 <= len(text) <= 80 and (not bylines or _near(bylines[0], el)):
