@@ -450,3 +450,13 @@ def test_t8_kicker_before_unseen_separator() -> None:
     meta = meta_of('<html><body><article><h1><span>Floods</span><span aria-hidden="true">'
                    'read more here</span><span>Dykes hold</span></h1></article></body></html>')
     assert meta.headline_kicker == ""
+
+
+def test_hidden_rel_author_link_is_no_byline() -> None:
+    # a blog theme's invisible link to the blog's profile, named after the company
+    meta = meta_of('<html><body><article><h1>Safer downloads</h1>'
+                   '<a rel="author" style="display:none;" href="/profile/1"> Examplecorp </a>'
+                   '<p>Examplecorp ships a new download check today.</p></article>'
+                   '<div hidden><a rel="author" href="/u/2">Jane Doe</a></div>'
+                   '<footer><a rel="author" href="/u/3">John Roe</a></footer></body></html>')
+    assert [c.value for c in meta.get("authors") if c.source == "html"] == ["John Roe"]

@@ -830,7 +830,9 @@ def _links(root: Any, meta: PageMetadata) -> None:
     profiles: list[Any] = []
     for el in root.iter("a"):
         rel = el.get("rel")
-        if rel and rel_found < 5 and "author" in rel.split():
+        # a hidden rel=author link (a Blogger theme's "display:none" link to the blog's
+        # Google profile, named after the company) is no byline a reader sees
+        if rel and rel_found < 5 and "author" in rel.split() and not _hidden(el):
             rel_found += 1
             text = el.text_content()
             if text and len(text) < 80:
