@@ -734,3 +734,27 @@ def test_a_publisher_without_letters_is_none() -> None:
             '</article></body></html>')
     record = extract_record(html, url="https://garten.example.org/2020/04/tach-auch.html")
     assert record.publisher is None and "publisher" not in record.provenance
+
+
+def test_a_guessed_day_only_in_comments_or_as_an_access_day_is_no_publication() -> None:
+    body = "".join(f"<p>Absatz {i} über Sauerteig, Mehl, Wasser und die lange Gare.</p>"
+                   for i in range(24))
+    comments = ('<div id="comments"><ol class="commentlist"><li class="comment">'
+                '<div class="comment-meta">Anna sagt: 14. März 2019 um 08:12</div>'
+                '<p>Danke für das Rezept!</p></li></ol></div>')
+    html = ('<html lang="de"><head><title>Sauerteig ansetzen</title></head><body>'
+            f'<h1>Sauerteig ansetzen</h1><article>{body}</article>{comments}</body></html>')
+    record = extract_record(html, url="https://backen.example.de/sauerteig-ansetzen")
+    assert record.published_at is None
+    cited = ('<p>Quelle: Müller, Brotbuch, www.example.org/brot, Zugriff am 20.05.2018.</p>')
+    html = ('<html lang="de"><head><title>Sauerteig ansetzen</title></head><body>'
+            f'<h1>Sauerteig ansetzen</h1><article>{body}{cited}</article></body></html>')
+    record = extract_record(html, url="https://backen.example.de/sauerteig-ansetzen")
+    assert record.published_at is None
+    # the same day shown as the post's own date stays
+    html = ('<html lang="de"><head><title>Sauerteig ansetzen</title></head><body>'
+            f'<h1>Sauerteig ansetzen</h1><article>{body}<p>Gebacken und notiert: 14. März '
+            f'2019</p></article>{comments}</body></html>')
+    record = extract_record(html, url="https://backen.example.de/sauerteig-ansetzen")
+    assert record.published_at is not None and record.published_at.date().isoformat() in (
+        "2019-03-13", "2019-03-14")

@@ -50,8 +50,10 @@ published_at structured ranking (JSON-LD article to Twitter card); when those so
              segment of the URL's path (:func:`worker.dates.date_in_slug`). A WebPage,
              only-``<time>`` or htmldate day is kept only when the page's visible text writes
              that day (in
-             any format, :func:`worker.dates.days_in_text`): on shops, landing and company
-             pages they are the CMS's page date or a guess, not a publication date. Each
+             any format, :func:`worker.dates.days_in_text`) outside comment sections and
+             reader reviews and not only as a cited source's access day ("Zugriff am
+             20.05.2018"): on shops, landing and company pages they are the CMS's page date
+             or a guess, not a publication date. Each
              value is parsed by :mod:`worker.dates` (time zone kept, stored UTC; no zone ->
              UTC; day/month order from the page's language/locale) and must be plausible
              (not in the future, not before 1990) or it is skipped. No value -> NULL: never
@@ -1100,6 +1102,14 @@ def _signature(doc: Any, name: str) -> bool:
     return False
 
 
+# Parts of a page whose dates are not its own: comment sections and reader reviews.
+_FOREIGN_PART = re.compile(r"comment|review|rating", re.IGNORECASE)
+# The day a cited source was looked at, not a publication's ("Zugriff am", "abgerufen am",
+# "accessed on", "retrieved", "consulté le", "consultado el")
+_ACCESSED = re.compile(r"(?:zugriff|abgerufen|aufgerufen|accessed|retrieved|consulté|"
+                       r"consultado|dostęp)\W*(?:\w{1,3}\W+)?$")
+
+
 class _VisibleText:
     """The page's visible text (no scripts, styles or <head>), built on first use."""
 
@@ -1159,6 +1169,35 @@ class _VisibleText:
     def shows_day(self, day: Any) -> bool:
         """Whether the page's visible text writes the calendar day ``day`` (any format)."""
         return day in self._days
+
+    @cached_property
+    def _own_text(self) -> str:
+        """The visible text without comment sections and reader reviews (an element whose
+        class or id says "comment", "review" or "rating", and all it holds), casefolded."""
+        parts: list[str] = []
+        if self._doc is not None:
+            skip: set[Any] = set()
+            for el in self._doc.getroottree().getroot().iter():
+                parent = el.getparent()
+                if parent in skip or not isinstance(el.tag, str) or \
+                        el.tag in _HIDDEN_TAGS or (el.tag not in ("html", "body") and
+                                                   _FOREIGN_PART.search(
+                            f"{el.get('class') or ''} {el.get('id') or ''}")):
+                    skip.add(el)
+                elif el.text:
+                    parts.append(el.text)
+                if el.tail and parent not in skip:
+                    parts.append(el.tail)
+        return " ".join(" ".join(parts).casefold().split())
+
+    def shows_own_day(self, day: Any) -> bool:
+        """Whether the page writes the day ``day`` other than as a comment's or a review's
+        day or as the day a cited source was accessed ("Zugriff am 20.05.2018")."""
+        if not self.shows_day(day):
+            return False
+        text = self._own_text
+        return any(not _ACCESSED.search(text, max(0, at - 30), at)
+                   for at in day_positions(text, day))
 
     def contains(self, name: str) -> bool:
         """Whether ``name`` is shown on the page (case- and whitespace-insensitive)."""
@@ -1621,7 +1660,7 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
         for cand in weak:
             found_local = _date(cand.value)
             if found_local is not None and (cand.source not in _SHOWN_DATE_SOURCES or
-                                            shown.shows_day(_local_day(found_local))):
+                                            shown.shows_own_day(_local_day(found_local))):
                 when, src = found_local, cand.source
                 break
         # the header's date line over a <time> or WebPage date of another day (a teaser's,
@@ -1638,7 +1677,7 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
                                              languages=_date_languages(claim, page)), now)
         # htmldate also reads the microdata of reviews and comments
         if found is not None and (found.date() in foreign or (
-                "htmldate" in _SHOWN_DATE_SOURCES and not shown.shows_day(found.date()))):
+                "htmldate" in _SHOWN_DATE_SOURCES and not shown.shows_own_day(found.date()))):
             found = None
         when, src = ((found, None), "htmldate") if found else (None, None)
     if when is None and page.publish_date is not None:
