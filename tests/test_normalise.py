@@ -758,3 +758,14 @@ def test_a_guessed_day_only_in_comments_or_as_an_access_day_is_no_publication() 
     record = extract_record(html, url="https://backen.example.de/sauerteig-ansetzen")
     assert record.published_at is not None and record.published_at.date().isoformat() in (
         "2019-03-13", "2019-03-14")
+
+
+def test_a_guessed_day_only_in_the_cookie_banner_is_no_publication() -> None:
+    body = "".join(f"<p>Absatz {i} über Windräder, Netze, Speicher und grünen Strom.</p>"
+                   for i in range(24))
+    banner = ('<div id="cookie-banner"><div class="banner__declaration"><p>Die '
+              'Cookie-Erklärung wurde zuletzt am 02.12.2022 aktualisiert.</p></div></div>')
+    html = ('<html lang="de"><head><title>Grüner Strom</title></head><body>'
+            f'<h1>Grüner Strom</h1><main>{body}</main>{banner}</body></html>')
+    record = extract_record(html, url="https://energie.example.de/gruener-strom")
+    assert record.published_at is None

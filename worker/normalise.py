@@ -50,10 +50,10 @@ published_at structured ranking (JSON-LD article to Twitter card); when those so
              segment of the URL's path (:func:`worker.dates.date_in_slug`). A WebPage,
              only-``<time>`` or htmldate day is kept only when the page's visible text writes
              that day (in
-             any format, :func:`worker.dates.days_in_text`) outside comment sections and
-             reader reviews and not only as a cited source's access day ("Zugriff am
-             20.05.2018"): on shops, landing and company pages they are the CMS's page date
-             or a guess, not a publication date. Each
+             any format, :func:`worker.dates.days_in_text`) outside comment sections,
+             reader reviews and cookie banners and not only as a cited source's access
+             day ("Zugriff am 20.05.2018"): on shops, landing and company pages they are
+             the CMS's page date or a guess, not a publication date. Each
              value is parsed by :mod:`worker.dates` (time zone kept, stored UTC; no zone ->
              UTC; day/month order from the page's language/locale) and must be plausible
              (not in the future, not before 1990) or it is skipped. No value -> NULL: never
@@ -1102,8 +1102,9 @@ def _signature(doc: Any, name: str) -> bool:
     return False
 
 
-# Parts of a page whose dates are not its own: comment sections and reader reviews.
-_FOREIGN_PART = re.compile(r"comment|review|rating", re.IGNORECASE)
+# Parts of a page whose dates are not its own: comment sections, reader reviews, a cookie
+# banner ("Die Cookie-Erklärung wurde zuletzt am 02.12.2022 aktualisiert").
+_FOREIGN_PART = re.compile(r"comment|review|rating|cookie|consent", re.IGNORECASE)
 # The day a cited source was looked at, not a publication's ("Zugriff am", "abgerufen am",
 # "accessed on", "retrieved", "consulté le", "consultado el")
 _ACCESSED = re.compile(r"(?:zugriff|abgerufen|aufgerufen|accessed|retrieved|consulté|"
@@ -1172,8 +1173,9 @@ class _VisibleText:
 
     @cached_property
     def _own_text(self) -> str:
-        """The visible text without comment sections and reader reviews (an element whose
-        class or id says "comment", "review" or "rating", and all it holds), casefolded."""
+        """The visible text without comment sections, reader reviews and cookie banners (an
+        element whose class or id says "comment", "review", "rating", "cookie" or "consent",
+        and all it holds), casefolded."""
         parts: list[str] = []
         if self._doc is not None:
             skip: set[Any] = set()
