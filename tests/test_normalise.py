@@ -769,3 +769,20 @@ def test_a_guessed_day_only_in_the_cookie_banner_is_no_publication() -> None:
             f'<h1>Grüner Strom</h1><main>{body}</main>{banner}</body></html>')
     record = extract_record(html, url="https://energie.example.de/gruener-strom")
     assert record.published_at is None
+
+
+def test_the_date_line_follows_the_h1_that_shows_the_title() -> None:
+    # the story's <h1> stands above <main>; a second <h1> inside <main> heads a radio box
+    parts = ['<html lang="de"><head><title>Segen für alle | Bistum</title>',
+             '<meta property="og:title" content="Segen für alle"></head><body>',
+             '<div class="head"><h1>Segen für alle</h1><p>26. Januar 2022</p></div><main>']
+    parts += [f"<p>Absatz {i} über den Segen, die Kerzen und die Gemeinde.</p>"
+              for i in range(10)]
+    parts += ['<h1>Radiobeitrag zum Segen</h1>',
+              '<p>Radiobeitrag vom 30.1.2022 von Jana Roth</p></main></body></html>']
+    html = "\n".join(parts)
+    record = extract_record(html, url="https://www.bistum.example.de/magazin/segen/")
+    assert record.title == "Segen für alle"
+    assert record.published_at is not None
+    assert record.published_at.date().isoformat() == "2022-01-26"
+    assert record.provenance["published_at"] == "dateline"

@@ -1232,6 +1232,19 @@ _DATE_LABEL = re.compile(r"dat|publ|pubbl|veröff|ersch|erstell|eingestellt|post
                          r"von|vom|by|par|por)$")
 
 
+def _title_h1(meta: PageMetadata, title: str | None) -> Any:
+    """The headline <h1> the date line is looked for after: the one that shows the chosen
+    title when another <h1> is taken for the headline (a second <h1> inside <main> heads
+    a box: "Radiobeitrag zum Thema") or when none is (several <h1>, none in <main>)."""
+    if title and (meta.headline_element is None or
+                  _words(meta.headline_h1) != _words(title)):
+        key = _words(title)
+        for h in meta.h1_elements:
+            if _words(" ".join(h.text_content().split())) == key:
+                return h
+    return meta.headline_element
+
+
 def _other_label(before: str) -> bool:
     """Whether ``before`` (the text before a date) ends in a label that is not a
     publication's ("Release:", "Deadline:", "Anmeldeschluss:")."""
@@ -1652,7 +1665,7 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
         """The header's date line (:func:`dateline`), looked for once."""
         if not header_line:
             header_line.append(
-                _plausible_local(dateline(meta.headline_element, us_order=us), now))
+                _plausible_local(dateline(_title_h1(meta, title), us_order=us), now))
         return header_line[0]
 
     if when is None:
