@@ -786,3 +786,18 @@ def test_the_date_line_follows_the_h1_that_shows_the_title() -> None:
     assert record.published_at is not None
     assert record.published_at.date().isoformat() == "2022-01-26"
     assert record.provenance["published_at"] == "dateline"
+
+
+def test_a_plain_meta_date_a_day_after_the_date_line_gives_way_to_it() -> None:
+    paragraphs = [f"<p>Absatz {i}: Mieterinnen und Mieter fordern einen Stopp der Mieten.</p>"
+                  for i in range(10)]
+    html = "\n".join(['<html lang="de"><head><title>Mietenstopp gefordert</title>',
+                      '<meta name="date" content="2020-04-30"></head><body><article>',
+                      '<h1>Mietenstopp gefordert</h1>',
+                      '<p class="meta">Von Jana Roth 29.04.2020, 12:01 Uhr</p>',
+                      *paragraphs, '</article><aside><h2>Ähnliche Artikel</h2>',
+                      '<p>30.04.2020 / Mieten steigen weiter</p></aside></body></html>'])
+    record = extract_record(html, url="https://www.zeitung.example.de/artikel/mietenstopp")
+    assert record.published_at is not None
+    assert record.published_at.date().isoformat() == "2020-04-29"
+    assert record.provenance["published_at"].startswith("dateline")

@@ -40,7 +40,9 @@ published_at structured ranking (JSON-LD article to Twitter card); when those so
              text writes "01.11.2023"; dotted dates are read day first); a chosen day the
              page writes only as a change's ("Zuletzt geändert am: 15.10.2021") gives way to
              an earlier day (within a year) the text says is the publication's
-             ("Erschienen am: 13.10.2021", :func:`said_published`); a chosen day still
+             ("Erschienen am: 13.10.2021", :func:`said_published`); a plain ``<meta>``
+             date (``name="date"``, ``pubdate`` ...) one to three days after the header's
+             date line gives way to it (the CMS's build or change time); a chosen day still
              written nowhere gives way to the header's date line (within a year); then ``<time>``,
              JSON-LD WebPage and the page's only ``<time>`` outside comments, or the header's
              date line (:func:`dateline`) when it gives another day; then a date the text
@@ -1548,6 +1550,10 @@ def _date_languages(claim: str | None, page: ParsedPage) -> list[str]:
 
 
 _DATE_LANGUAGE_SAMPLE = 1000
+# A plain <meta> date (source "meta") at most this many days after the header's date line
+# gives way to the date line.
+META_BEHIND_LINE = True
+_META_BEHIND_DAYS = 3
 
 
 def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
@@ -1668,6 +1674,13 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
                 _plausible_local(dateline(_title_h1(meta, title), us_order=us), now))
         return header_line[0]
 
+    if META_BEHIND_LINE and when is not None and src == "meta":
+        # a plain <meta name="date"> a day or so after the date line under the headline:
+        # the CMS's build or change time; the page shows when it was published
+        line = _header_line()
+        if line is not None and _local_day(line) not in foreign and \
+                0 < (_local_day(when) - _local_day(line)).days <= _META_BEHIND_DAYS:
+            when, src = line, "dateline"
     if when is None:
         line = _header_line() if DATELINE else None
         if line is not None and _local_day(line) in foreign:
