@@ -801,3 +801,24 @@ def test_a_plain_meta_date_a_day_after_the_date_line_gives_way_to_it() -> None:
     assert record.published_at is not None
     assert record.published_at.date().isoformat() == "2020-04-29"
     assert record.provenance["published_at"].startswith("dateline")
+
+
+def test_a_recipe_page_that_shows_no_date_has_none() -> None:
+    # the CMS's date in article markup, the page typed a Recipe
+    recipe = ('<meta property="article:published_time" content="2019-07-04T10:00:00+02:00">'
+              '<script type="application/ld+json">{"@context": "https://schema.org", '
+              '"@type": "Recipe", "name": "Zitronenmuffins"}</script>')
+    steps = "\n".join(f"<p>Schritt {i}: Teig rühren, in Förmchen füllen und backen.</p>"
+                      for i in range(10))
+
+    def page(shown: str) -> str:
+        return (f'<html lang="de"><head><title>Zitronenmuffins</title>{recipe}</head>'
+                f'<body><h1>Zitronenmuffins</h1>{shown}<article>{steps}</article>'
+                '</body></html>')
+
+    record = extract_record(page(""), url="https://rezepte.example.de/zitronenmuffins")
+    assert record.published_at is None
+    record = extract_record(page("<p>4. Juli 2019</p>"),
+                            url="https://rezepte.example.de/zitronenmuffins")
+    assert record.published_at is not None
+    assert record.published_at.date().isoformat() == "2019-07-04"

@@ -55,7 +55,9 @@ published_at structured ranking (JSON-LD article to Twitter card); when those so
              any format, :func:`worker.dates.days_in_text`) outside comment sections,
              reader reviews and cookie banners and not only as a cited source's access
              day ("Zugriff am 20.05.2018"): on shops, landing and company pages they are
-             the CMS's page date or a guess, not a publication date. Each
+             the CMS's page date or a guess, not a publication date. On a recipe or FAQ
+             page (JSON-LD or microdata type) a day the page does not write (text, URL) is
+             dropped: the CMS entry's date of a reference page. Each
              value is parsed by :mod:`worker.dates` (time zone kept, stored UTC; no zone ->
              UTC; day/month order from the page's language/locale) and must be plausible
              (not in the future, not before 1990) or it is skipped. No value -> NULL: never
@@ -1550,6 +1552,21 @@ def _date_languages(claim: str | None, page: ParsedPage) -> list[str]:
 
 
 _DATE_LANGUAGE_SAMPLE = 1000
+# Recipe and FAQ pages (JSON-LD or microdata type) are reference pages kept up to date, not
+# publications: a date their text does not write is dropped.
+EVERGREEN_UNSHOWN = True
+_EVERGREEN_TYPES = frozenset({"recipe", "faqpage"})
+
+
+def _evergreen(meta: PageMetadata, doc: Any) -> bool:
+    """Whether the page declares itself a recipe or an FAQ page (JSON-LD ``@type`` or a
+    microdata ``itemtype``)."""
+    if _EVERGREEN_TYPES.intersection(meta.jsonld_types):
+        return True
+    if doc is None:
+        return False
+    return any(str(t).rstrip("/").rsplit("/", 1)[-1].lower() in _EVERGREEN_TYPES
+               for t in doc.xpath("//@itemtype")[:50])
 # A plain <meta> date (source "meta") at most this many days after the header's date line
 # gives way to the date line.
 META_BEHIND_LINE = True
@@ -1741,6 +1758,12 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
         if line is not None and _local_day(line) not in foreign and abs(
                 (_local_day(line) - _local_day(when)).days) <= _DATELINE_SHOWN_MAX_DAYS:
             when, src = line, "dateline"
+    if EVERGREEN_UNSHOWN and when is not None and src != "url" and \
+            not shown.shows_day(_local_day(when)) and (
+            url_date is None or url_date.date() != _local_day(when)) and \
+            _evergreen(meta, page.doc):
+        # a recipe or FAQ page that shows no date: its markup's date is the CMS entry's
+        when, src = None, None
     # the zone of the page's country-code domain, for times written without a zone
     country_zone = page_zone(domain_of(base) or "", [])
     if ZONELESS_IN_COUNTRY and when is not None:
