@@ -822,3 +822,16 @@ def test_a_recipe_page_that_shows_no_date_has_none() -> None:
                             url="https://rezepte.example.de/zitronenmuffins")
     assert record.published_at is not None
     assert record.published_at.date().isoformat() == "2019-07-04"
+
+
+def test_a_guessed_day_only_in_an_aside_or_a_related_box_is_no_publication() -> None:
+    paragraphs = "\n".join(f"<p>Absatz {i}: Wir sticken Namen und Motive auf Decken.</p>"
+                           for i in range(24))
+    for box in ('<aside><h2>Neueste Beiträge</h2><ul><li><a href="/b">Geschenkidee</a> '
+                '<span>29. September 2020</span></li></ul></aside>',
+                '<div class="related-posts"><h2>Mehr lesen</h2><p><a href="/c">Ihr Logo '
+                'als Stickerei</a> 29. September 2020</p></div>'):
+        html = ('<html lang="de"><head><title>Katzendecke mit Namen</title></head><body>'
+                f'<h1>Katzendecke mit Namen</h1><main>{paragraphs}</main>{box}</body></html>')
+        record = extract_record(html, url="https://shop.example.de/produkte/katzendecke/")
+        assert record.published_at is None

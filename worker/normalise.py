@@ -53,7 +53,8 @@ published_at structured ranking (JSON-LD article to Twitter card); when those so
              only-``<time>`` or htmldate day is kept only when the page's visible text writes
              that day (in
              any format, :func:`worker.dates.days_in_text`) outside comment sections,
-             reader reviews and cookie banners and not only as a cited source's access
+             reader reviews, cookie banners, ``<aside>`` and related/recent-post boxes
+             (teasers) and not only as a cited source's access
              day ("Zugriff am 20.05.2018"): on shops, landing and company pages they are
              the CMS's page date or a guess, not a publication date. On a recipe or FAQ
              page (JSON-LD or microdata type) a day the page does not write (text, URL) is
@@ -1107,8 +1108,10 @@ def _signature(doc: Any, name: str) -> bool:
 
 
 # Parts of a page whose dates are not its own: comment sections, reader reviews, a cookie
-# banner ("Die Cookie-Erklärung wurde zuletzt am 02.12.2022 aktualisiert").
-_FOREIGN_PART = re.compile(r"comment|review|rating|cookie|consent", re.IGNORECASE)
+# banner ("Die Cookie-Erklärung wurde zuletzt am 02.12.2022 aktualisiert"), boxes of related
+# or recent posts (and every <aside>: a sidebar's teasers).
+_FOREIGN_PART = re.compile(r"comment|review|rating|cookie|consent|related|recent",
+                           re.IGNORECASE)
 # The day a cited source was looked at, not a publication's ("Zugriff am", "abgerufen am",
 # "accessed on", "retrieved", "consulté le", "consultado el")
 _ACCESSED = re.compile(r"(?:zugriff|abgerufen|aufgerufen|accessed|retrieved|consulté|"
@@ -1177,17 +1180,18 @@ class _VisibleText:
 
     @cached_property
     def _own_text(self) -> str:
-        """The visible text without comment sections, reader reviews and cookie banners (an
-        element whose class or id says "comment", "review", "rating", "cookie" or "consent",
-        and all it holds), casefolded."""
+        """The visible text without comment sections, reader reviews, cookie banners,
+        related or recent posts (an element whose class or id says "comment", "review",
+        "rating", "cookie", "consent", "related" or "recent", and all it holds) and
+        ``<aside>`` elements, casefolded."""
         parts: list[str] = []
         if self._doc is not None:
             skip: set[Any] = set()
             for el in self._doc.getroottree().getroot().iter():
                 parent = el.getparent()
                 if parent in skip or not isinstance(el.tag, str) or \
-                        el.tag in _HIDDEN_TAGS or (el.tag not in ("html", "body") and
-                                                   _FOREIGN_PART.search(
+                        el.tag in _HIDDEN_TAGS or el.tag == "aside" or (
+                            el.tag not in ("html", "body") and _FOREIGN_PART.search(
                             f"{el.get('class') or ''} {el.get('id') or ''}")):
                     skip.add(el)
                 elif el.text:
@@ -1197,8 +1201,9 @@ class _VisibleText:
         return " ".join(" ".join(parts).casefold().split())
 
     def shows_own_day(self, day: Any) -> bool:
-        """Whether the page writes the day ``day`` other than as a comment's or a review's
-        day or as the day a cited source was accessed ("Zugriff am 20.05.2018")."""
+        """Whether the page writes the day ``day`` other than as a comment's, a review's or
+        a teaser's day or as the day a cited source was accessed ("Zugriff am
+        20.05.2018")."""
         if not self.shows_day(day):
             return False
         text = self._own_text
