@@ -835,3 +835,13 @@ def test_a_guessed_day_only_in_an_aside_or_a_related_box_is_no_publication() -> 
                 f'<h1>Katzendecke mit Namen</h1><main>{paragraphs}</main>{box}</body></html>')
         record = extract_record(html, url="https://shop.example.de/produkte/katzendecke/")
         assert record.published_at is None
+
+
+def test_a_guessed_day_only_as_a_range_end_is_no_publication() -> None:
+    paragraphs = "\n".join(f"<p>Absatz {i}: Eltern testen Folgemilch und schreiben uns.</p>"
+                           for i in range(24))
+    html = ('<html lang="de"><head><title>Produkttester werden</title></head><body>'
+            f'<h1>Produkttester werden</h1><main>{paragraphs}<p>1.500 Eltern haben vom '
+            '27.07. bis zum 20.08.2020 die Folgemilch getestet.</p></main></body></html>')
+    record = extract_record(html, url="https://marktplatz.example.de/mitmachen/tests")
+    assert record.published_at is None

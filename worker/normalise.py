@@ -54,7 +54,7 @@ published_at structured ranking (JSON-LD article to Twitter card); when those so
              that day (in
              any format, :func:`worker.dates.days_in_text`) outside comment sections,
              reader reviews, cookie banners, ``<aside>`` and related/recent-post boxes
-             (teasers) and not only as a cited source's access
+             (teasers) and not only as a range's end or a cited source's access
              day ("Zugriff am 20.05.2018"): on shops, landing and company pages they are
              the CMS's page date or a guess, not a publication date. On a recipe or FAQ
              page (JSON-LD or microdata type) a day the page does not write (text, URL) is
@@ -1118,6 +1118,12 @@ _ACCESSED = re.compile(r"(?:zugriff|abgerufen|aufgerufen|accessed|retrieved|cons
                        r"consultado|dostęp)\W*(?:\w{1,3}\W+)?$")
 
 
+# The end of a range ("vom 27.07. bis zum 20.08.2020", "14. - 20. Januar 2022"): an event's
+# or a campaign's last day
+_RANGE_TO = re.compile(r"\d\.?\s*(?:[-\u2013\u2014]|bis(?:\s+(?:zum|zur))?|to|until|till|"
+                       r"au|al)\s*$", re.IGNORECASE)
+
+
 class _VisibleText:
     """The page's visible text (no scripts, styles or <head>), built on first use."""
 
@@ -1202,12 +1208,13 @@ class _VisibleText:
 
     def shows_own_day(self, day: Any) -> bool:
         """Whether the page writes the day ``day`` other than as a comment's, a review's or
-        a teaser's day or as the day a cited source was accessed ("Zugriff am
-        20.05.2018")."""
+        a teaser's day, as the day a cited source was accessed ("Zugriff am 20.05.2018")
+        or as the end of a range ("vom 27.07. bis zum 20.08.2020")."""
         if not self.shows_day(day):
             return False
         text = self._own_text
-        return any(not _ACCESSED.search(text, max(0, at - 30), at)
+        return any(not _ACCESSED.search(text, max(0, at - 30), at) and
+                   not _RANGE_TO.search(text, max(0, at - 30), at)
                    for at in day_positions(text, day))
 
     def contains(self, name: str) -> bool:
