@@ -840,3 +840,114 @@ def test_a8_bylines_of_related_articles_and_cards_are_not_the_articles() -> None
             '</main></body></html>')
     record = extract_record(html, url="https://www.zeitung.example.ch/region/hallenbad")
     assert record.authors == []
+
+
+def test_a_guessed_day_only_in_comments_or_as_an_access_day_is_no_publication() -> None:
+    body = "".join(f"<p>Absatz {i} über Sauerteig, Mehl, Wasser und die lange Gare.</p>"
+                   for i in range(24))
+    comments = ('<div id="comments"><ol class="commentlist"><li class="comment">'
+                '<div class="comment-meta">Anna sagt: 14. März 2019 um 08:12</div>'
+                '<p>Danke für das Rezept!</p></li></ol></div>')
+    html = ('<html lang="de"><head><title>Sauerteig ansetzen</title></head><body>'
+            f'<h1>Sauerteig ansetzen</h1><article>{body}</article>{comments}</body></html>')
+    record = extract_record(html, url="https://backen.example.de/sauerteig-ansetzen")
+    assert record.published_at is None
+    cited = ('<p>Quelle: Müller, Brotbuch, www.example.org/brot, Zugriff am 20.05.2018.</p>')
+    html = ('<html lang="de"><head><title>Sauerteig ansetzen</title></head><body>'
+            f'<h1>Sauerteig ansetzen</h1><article>{body}{cited}</article></body></html>')
+    record = extract_record(html, url="https://backen.example.de/sauerteig-ansetzen")
+    assert record.published_at is None
+    # the same day shown as the post's own date stays
+    html = ('<html lang="de"><head><title>Sauerteig ansetzen</title></head><body>'
+            f'<h1>Sauerteig ansetzen</h1><article>{body}<p>Gebacken und notiert: 14. März '
+            f'2019</p></article>{comments}</body></html>')
+    record = extract_record(html, url="https://backen.example.de/sauerteig-ansetzen")
+    assert record.published_at is not None and record.published_at.date().isoformat() in (
+        "2019-03-13", "2019-03-14")
+
+
+def test_a_guessed_day_only_in_the_cookie_banner_is_no_publication() -> None:
+    body = "".join(f"<p>Absatz {i} über Windräder, Netze, Speicher und grünen Strom.</p>"
+                   for i in range(24))
+    banner = ('<div id="cookie-banner"><div class="banner__declaration"><p>Die '
+              'Cookie-Erklärung wurde zuletzt am 02.12.2022 aktualisiert.</p></div></div>')
+    html = ('<html lang="de"><head><title>Grüner Strom</title></head><body>'
+            f'<h1>Grüner Strom</h1><main>{body}</main>{banner}</body></html>')
+    record = extract_record(html, url="https://energie.example.de/gruener-strom")
+    assert record.published_at is None
+
+
+def test_the_date_line_follows_the_h1_that_shows_the_title() -> None:
+    # the story's <h1> stands above <main>; a second <h1> inside <main> heads a radio box
+    parts = ['<html lang="de"><head><title>Segen für alle | Bistum</title>',
+             '<meta property="og:title" content="Segen für alle"></head><body>',
+             '<div class="head"><h1>Segen für alle</h1><p>26. Januar 2022</p></div><main>']
+    parts += [f"<p>Absatz {i} über den Segen, die Kerzen und die Gemeinde.</p>"
+              for i in range(10)]
+    parts += ['<h1>Radiobeitrag zum Segen</h1>',
+              '<p>Radiobeitrag vom 30.1.2022 von Jana Roth</p></main></body></html>']
+    html = "\n".join(parts)
+    record = extract_record(html, url="https://www.bistum.example.de/magazin/segen/")
+    assert record.title == "Segen für alle"
+    assert record.published_at is not None
+    assert record.published_at.date().isoformat() == "2022-01-26"
+    assert record.provenance["published_at"] == "dateline"
+
+
+def test_a_plain_meta_date_a_day_after_the_date_line_gives_way_to_it() -> None:
+    paragraphs = [f"<p>Absatz {i}: Mieterinnen und Mieter fordern einen Stopp der Mieten.</p>"
+                  for i in range(10)]
+    html = "\n".join(['<html lang="de"><head><title>Mietenstopp gefordert</title>',
+                      '<meta name="date" content="2020-04-30"></head><body><article>',
+                      '<h1>Mietenstopp gefordert</h1>',
+                      '<p class="meta">Von Jana Roth 29.04.2020, 12:01 Uhr</p>',
+                      *paragraphs, '</article><aside><h2>Ähnliche Artikel</h2>',
+                      '<p>30.04.2020 / Mieten steigen weiter</p></aside></body></html>'])
+    record = extract_record(html, url="https://www.zeitung.example.de/artikel/mietenstopp")
+    assert record.published_at is not None
+    assert record.published_at.date().isoformat() == "2020-04-29"
+    assert record.provenance["published_at"].startswith("dateline")
+
+
+def test_a_recipe_page_that_shows_no_date_has_none() -> None:
+    # the CMS's date in article markup, the page typed a Recipe
+    recipe = ('<meta property="article:published_time" content="2019-07-04T10:00:00+02:00">'
+              '<script type="application/ld+json">{"@context": "https://schema.org", '
+              '"@type": "Recipe", "name": "Zitronenmuffins"}</script>')
+    steps = "\n".join(f"<p>Schritt {i}: Teig rühren, in Förmchen füllen und backen.</p>"
+                      for i in range(10))
+
+    def page(shown: str) -> str:
+        return (f'<html lang="de"><head><title>Zitronenmuffins</title>{recipe}</head>'
+                f'<body><h1>Zitronenmuffins</h1>{shown}<article>{steps}</article>'
+                '</body></html>')
+
+    record = extract_record(page(""), url="https://rezepte.example.de/zitronenmuffins")
+    assert record.published_at is None
+    record = extract_record(page("<p>4. Juli 2019</p>"),
+                            url="https://rezepte.example.de/zitronenmuffins")
+    assert record.published_at is not None
+    assert record.published_at.date().isoformat() == "2019-07-04"
+
+
+def test_a_guessed_day_only_in_an_aside_or_a_related_box_is_no_publication() -> None:
+    paragraphs = "\n".join(f"<p>Absatz {i}: Wir sticken Namen und Motive auf Decken.</p>"
+                           for i in range(24))
+    for box in ('<aside><h2>Neueste Beiträge</h2><ul><li><a href="/b">Geschenkidee</a> '
+                '<span>29. September 2020</span></li></ul></aside>',
+                '<div class="related-posts"><h2>Mehr lesen</h2><p><a href="/c">Ihr Logo '
+                'als Stickerei</a> 29. September 2020</p></div>'):
+        html = ('<html lang="de"><head><title>Katzendecke mit Namen</title></head><body>'
+                f'<h1>Katzendecke mit Namen</h1><main>{paragraphs}</main>{box}</body></html>')
+        record = extract_record(html, url="https://shop.example.de/produkte/katzendecke/")
+        assert record.published_at is None
+
+
+def test_a_guessed_day_only_as_a_range_end_is_no_publication() -> None:
+    paragraphs = "\n".join(f"<p>Absatz {i}: Eltern testen Folgemilch und schreiben uns.</p>"
+                           for i in range(24))
+    html = ('<html lang="de"><head><title>Produkttester werden</title></head><body>'
+            f'<h1>Produkttester werden</h1><main>{paragraphs}<p>1.500 Eltern haben vom '
+            '27.07. bis zum 20.08.2020 die Folgemilch getestet.</p></main></body></html>')
+    record = extract_record(html, url="https://marktplatz.example.de/mitmachen/tests")
+    assert record.published_at is None

@@ -271,6 +271,8 @@ class PageMetadata:
     # when that <h1> is a breadcrumb trail's last crumb: the page's <h2> headlines printed
     # with a kicker, as (text, kicker), outside the trail
     crumb_h2_headlines: list[tuple[str, str]] = field(default_factory=list)
+    # the <h1> elements themselves (not logos, not hidden), in page order
+    h1_elements: list[Any] = field(default_factory=list)
     # publication dates of reviews and comments on the page (microdata): not the page's
     foreign_dates: list[str] = field(default_factory=list)
     # JSON-LD publishers typed Person (a personal blog's owner): not an organisation, so no
@@ -1170,6 +1172,7 @@ def extract_metadata(doc: Any) -> PageMetadata:
             h1.append(h)
     # the same <h1> printed twice (a mobile and a desktop layout) is one headline
     meta.h1_texts = list(dict.fromkeys(_shown_text(h) for h in h1))[:20]
+    meta.h1_elements = h1[:20]
     meta.h2_texts = [t for t in dict.fromkeys(_shown_text(h) for h in root.xpath("//h2")[:30])
                      if t][:20]
     if len(meta.h1_texts) == 1:

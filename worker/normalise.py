@@ -47,7 +47,9 @@ published_at structured ranking (JSON-LD article to Twitter card); when those so
              text writes "01.11.2023"; dotted dates are read day first); a chosen day the
              page writes only as a change's ("Zuletzt geändert am: 15.10.2021") gives way to
              an earlier day (within a year) the text says is the publication's
-             ("Erschienen am: 13.10.2021", :func:`said_published`); a chosen day still
+             ("Erschienen am: 13.10.2021", :func:`said_published`); a plain ``<meta>``
+             date (``name="date"``, ``pubdate`` ...) one to three days after the header's
+             date line gives way to it (the CMS's build or change time); a chosen day still
              written nowhere gives way to the header's date line (within a year); then ``<time>``,
              JSON-LD WebPage and the page's only ``<time>`` outside comments, or the header's
              date line (:func:`dateline`) when it gives another day; then a date the text
@@ -57,8 +59,13 @@ published_at structured ranking (JSON-LD article to Twitter card); when those so
              segment of the URL's path (:func:`worker.dates.date_in_slug`). A WebPage,
              only-``<time>`` or htmldate day is kept only when the page's visible text writes
              that day (in
-             any format, :func:`worker.dates.days_in_text`): on shops, landing and company
-             pages they are the CMS's page date or a guess, not a publication date. Each
+             any format, :func:`worker.dates.days_in_text`) outside comment sections,
+             reader reviews, cookie banners, ``<aside>`` and related/recent-post boxes
+             (teasers) and not only as a range's end or a cited source's access
+             day ("Zugriff am 20.05.2018"): on shops, landing and company pages they are
+             the CMS's page date or a guess, not a publication date. On a recipe or FAQ
+             page (JSON-LD or microdata type) a day the page does not write (text, URL) is
+             dropped: the CMS entry's date of a reference page. Each
              value is parsed by :mod:`worker.dates` (time zone kept, stored UTC; no zone ->
              UTC; day/month order from the page's language/locale) and must be plausible
              (not in the future, not before 1990) or it is skipped. No value -> NULL: never
@@ -1194,6 +1201,23 @@ def _signature(doc: Any, name: str) -> bool:
     return False
 
 
+# Parts of a page whose dates are not its own: comment sections, reader reviews, a cookie
+# banner ("Die Cookie-Erklärung wurde zuletzt am 02.12.2022 aktualisiert"), boxes of related
+# or recent posts (and every <aside>: a sidebar's teasers).
+_FOREIGN_PART = re.compile(r"comment|review|rating|cookie|consent|related|recent",
+                           re.IGNORECASE)
+# The day a cited source was looked at, not a publication's ("Zugriff am", "abgerufen am",
+# "accessed on", "retrieved", "consulté le", "consultado el")
+_ACCESSED = re.compile(r"(?:zugriff|abgerufen|aufgerufen|accessed|retrieved|consulté|"
+                       r"consultado|dostęp)\W*(?:\w{1,3}\W+)?$")
+
+
+# The end of a range ("vom 27.07. bis zum 20.08.2020", "14. - 20. Januar 2022"): an event's
+# or a campaign's last day
+_RANGE_TO = re.compile(r"\d\.?\s*(?:[-\u2013\u2014]|bis(?:\s+(?:zum|zur))?|to|until|till|"
+                       r"au|al)\s*$", re.IGNORECASE)
+
+
 class _VisibleText:
     """The page's visible text (no scripts, styles or <head>), built on first use."""
 
@@ -1254,6 +1278,39 @@ class _VisibleText:
         """Whether the page's visible text writes the calendar day ``day`` (any format)."""
         return day in self._days
 
+    @cached_property
+    def _own_text(self) -> str:
+        """The visible text without comment sections, reader reviews, cookie banners,
+        related or recent posts (an element whose class or id says "comment", "review",
+        "rating", "cookie", "consent", "related" or "recent", and all it holds) and
+        ``<aside>`` elements, casefolded."""
+        parts: list[str] = []
+        if self._doc is not None:
+            skip: set[Any] = set()
+            for el in self._doc.getroottree().getroot().iter():
+                parent = el.getparent()
+                if parent in skip or not isinstance(el.tag, str) or \
+                        el.tag in _HIDDEN_TAGS or el.tag == "aside" or (
+                            el.tag not in ("html", "body") and _FOREIGN_PART.search(
+                            f"{el.get('class') or ''} {el.get('id') or ''}")):
+                    skip.add(el)
+                elif el.text:
+                    parts.append(el.text)
+                if el.tail and parent not in skip:
+                    parts.append(el.tail)
+        return " ".join(" ".join(parts).casefold().split())
+
+    def shows_own_day(self, day: Any) -> bool:
+        """Whether the page writes the day ``day`` other than as a comment's, a review's or
+        a teaser's day, as the day a cited source was accessed ("Zugriff am 20.05.2018")
+        or as the end of a range ("vom 27.07. bis zum 20.08.2020")."""
+        if not self.shows_day(day):
+            return False
+        text = self._own_text
+        return any(not _ACCESSED.search(text, max(0, at - 30), at) and
+                   not _RANGE_TO.search(text, max(0, at - 30), at)
+                   for at in day_positions(text, day))
+
     def contains(self, name: str) -> bool:
         """Whether ``name`` is shown on the page (case- and whitespace-insensitive)."""
         key = " ".join(name.casefold().split())
@@ -1289,6 +1346,19 @@ _LABEL_BEFORE = re.compile(r"([^\W\d_]+)\s*:\s*$")
 _DATE_LABEL = re.compile(r"dat|publ|pubbl|veröff|ersch|erstell|eingestellt|post|writ|"
                          r"creat|stand|geschr|fecha|when|time|zeit|^(?:am|on|le|el|il|dnia|op|"
                          r"von|vom|by|par|por)$")
+
+
+def _title_h1(meta: PageMetadata, title: str | None) -> Any:
+    """The headline <h1> the date line is looked for after: the one that shows the chosen
+    title when another <h1> is taken for the headline (a second <h1> inside <main> heads
+    a box: "Radiobeitrag zum Thema") or when none is (several <h1>, none in <main>)."""
+    if title and (meta.headline_element is None or
+                  _words(meta.headline_h1) != _words(title)):
+        key = _words(title)
+        for h in meta.h1_elements:
+            if _words(" ".join(h.text_content().split())) == key:
+                return h
+    return meta.headline_element
 
 
 def _other_label(before: str) -> bool:
@@ -1594,6 +1664,25 @@ def _date_languages(claim: str | None, page: ParsedPage) -> list[str]:
 
 
 _DATE_LANGUAGE_SAMPLE = 1000
+# Recipe and FAQ pages (JSON-LD or microdata type) are reference pages kept up to date, not
+# publications: a date their text does not write is dropped.
+EVERGREEN_UNSHOWN = True
+_EVERGREEN_TYPES = frozenset({"recipe", "faqpage"})
+
+
+def _evergreen(meta: PageMetadata, doc: Any) -> bool:
+    """Whether the page declares itself a recipe or an FAQ page (JSON-LD ``@type`` or a
+    microdata ``itemtype``)."""
+    if _EVERGREEN_TYPES.intersection(meta.jsonld_types):
+        return True
+    if doc is None:
+        return False
+    return any(str(t).rstrip("/").rsplit("/", 1)[-1].lower() in _EVERGREEN_TYPES
+               for t in doc.xpath("//@itemtype")[:50])
+# A plain <meta> date (source "meta") at most this many days after the header's date line
+# gives way to the date line.
+META_BEHIND_LINE = True
+_META_BEHIND_DAYS = 3
 
 
 # A comment section's heading quotes the post's title as the CMS stores it ("3 thoughts on
@@ -1740,9 +1829,16 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
         """The header's date line (:func:`dateline`), looked for once."""
         if not header_line:
             header_line.append(
-                _plausible_local(dateline(meta.headline_element, us_order=us), now))
+                _plausible_local(dateline(_title_h1(meta, title), us_order=us), now))
         return header_line[0]
 
+    if META_BEHIND_LINE and when is not None and src == "meta":
+        # a plain <meta name="date"> a day or so after the date line under the headline:
+        # the CMS's build or change time; the page shows when it was published
+        line = _header_line()
+        if line is not None and _local_day(line) not in foreign and \
+                0 < (_local_day(when) - _local_day(line)).days <= _META_BEHIND_DAYS:
+            when, src = line, "dateline"
     if when is None:
         line = _header_line() if DATELINE else None
         if line is not None and _local_day(line) in foreign:
@@ -1750,7 +1846,7 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
         for cand in weak:
             found_local = _date(cand.value)
             if found_local is not None and (cand.source not in _SHOWN_DATE_SOURCES or
-                                            shown.shows_day(_local_day(found_local))):
+                                            shown.shows_own_day(_local_day(found_local))):
                 when, src = found_local, cand.source
                 break
         # the header's date line over a <time> or WebPage date of another day (a teaser's,
@@ -1767,7 +1863,7 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
                                              languages=_date_languages(claim, page)), now)
         # htmldate also reads the microdata of reviews and comments
         if found is not None and (found.date() in foreign or (
-                "htmldate" in _SHOWN_DATE_SOURCES and not shown.shows_day(found.date()))):
+                "htmldate" in _SHOWN_DATE_SOURCES and not shown.shows_own_day(found.date()))):
             found = None
         when, src = ((found, None), "htmldate") if found else (None, None)
     if when is None and page.publish_date is not None:
@@ -1803,6 +1899,12 @@ def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
         if line is not None and _local_day(line) not in foreign and abs(
                 (_local_day(line) - _local_day(when)).days) <= _DATELINE_SHOWN_MAX_DAYS:
             when, src = line, "dateline"
+    if EVERGREEN_UNSHOWN and when is not None and src != "url" and \
+            not shown.shows_day(_local_day(when)) and (
+            url_date is None or url_date.date() != _local_day(when)) and \
+            _evergreen(meta, page.doc):
+        # a recipe or FAQ page that shows no date: its markup's date is the CMS entry's
+        when, src = None, None
     # the zone of the page's country-code domain, for times written without a zone
     country_zone = page_zone(domain_of(base) or "", [])
     if ZONELESS_IN_COUNTRY and when is not None:
