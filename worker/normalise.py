@@ -34,6 +34,10 @@ title        structured ranking, then newspaper3k (a value that is the site's na
              A headline ``<h1>`` that is a breadcrumb trail's last crumb and no declared
              title gives yields to the article's ``<h2>`` printed as kicker and headline
              when a declared title gives that headline (:func:`crumb_headline`).
+             A title taken from no heading whose part before or after a separator is
+             shown as an ``<h1>``/``<h2>`` of two words or more is cut to that part
+             ("Villa Aurora - Holiday home in Florida" under an ``<h2>`` "Villa Aurora":
+             the rest is a tagline; :func:`shown_part`).
              Stored in Unicode's composed form (NFC).
 published_at structured ranking (JSON-LD article to Twitter card); when those sources disagree
              on the day, the day most of them give (one vote per source, newspaper3k's date
@@ -1755,7 +1759,32 @@ def choose_title(meta: PageMetadata, page_title: str, raw_title: str | None,
     crumb = crumb_headline(meta, title_cands, declared)
     if crumb:
         title, src = crumb, "html:h2"
+    if SHOWN_PART and title and src not in ("html:h1", "html:h2"):
+        # a title that no heading gave, whose part the page shows as a heading of its own:
+        # that part (the rest is a tagline or a teaser's words)
+        part, heading_src = shown_part(title, meta.h1_texts, meta.h2_texts)
+        if part:
+            title, src = part, heading_src
     return title, src
+
+
+SHOWN_PART = True
+
+
+def shown_part(title: str, h1_texts: list[str], h2_texts: list[str]) -> tuple[str, str]:
+    """The part of ``title`` before or after one of its separators that the page shows as an
+    ``<h1>`` or ``<h2>`` of two words or more, with that heading's source, when exactly one
+    such part is; else ("", "")."""
+    shown = {_words(h): "html:h2" for h in h2_texts} | {_words(h): "html:h1" for h in h1_texts}
+    found: dict[str, str] = {}
+    for m in _TITLE_SEPS.finditer(title):
+        for part in (title[:m.start()], title[m.end():]):
+            key = _words(part)
+            if len(key.split()) >= 2 and key in shown:
+                found[part.strip()] = shown[key]
+    if len(found) != 1:
+        return "", ""
+    return next(iter(found.items()))
 
 
 def build_record(page: ParsedPage, *, url: str, final_url: str | None = None,
