@@ -26,7 +26,8 @@ title        structured ranking, then newspaper3k (a value that is the site's na
              likewise; visually hidden parts left out, a kicker its markup prints in
              front of it dropped, see :func:`drop_kicker`) replaces it when the declared
              titles confirm it (see :func:`prefer_headline`): declared titles carry kickers
-             and SEO wording.
+             and SEO wording. With no ``<h1>``, or only one-word ones (a wiki's "Page" and
+             "User" menus), the page's only ``<h2>`` is taken as a lone ``<h1>`` would be.
              The ``<title>`` as written, when no declared title has its words (newspaper3k's
              cuts it at its own separators), confirms an ``<h2>`` or the headline likewise
              when that has two words or more and covers more than half of it; so does
@@ -1751,8 +1752,10 @@ def choose_title(meta: PageMetadata, page_title: str, raw_title: str | None,
             took = bool(headline)
         if took and headline != title:
             title, src = headline, heading_src
-    elif title and not meta.h1_texts and len(meta.h2_texts) == 1:
-        # no <h1> at all: the page's only <h2> is its top heading, as a lone <h1> would be
+    elif title and len(meta.h2_texts) == 1 and (not meta.h1_texts or LABEL_H1_NONE and all(
+            len(_words(h).split()) < 2 for h in meta.h1_texts)):
+        # no <h1> at all, or only one-word box labels ("Page", "User": a wiki's menus): the
+        # page's only <h2> is its top heading, as a lone <h1> would be
         h2 = clean_title(meta.h2_texts[0], site_keys)
         if _words(h2) != _words(title) and lone_headline(title, src, h2, declared, site_keys):
             title, src = h2, "html:h2"
@@ -1769,6 +1772,7 @@ def choose_title(meta: PageMetadata, page_title: str, raw_title: str | None,
 
 
 SHOWN_PART = True
+LABEL_H1_NONE = True
 
 
 def shown_part(title: str, h1_texts: list[str], h2_texts: list[str]) -> tuple[str, str]:
