@@ -16,7 +16,9 @@ title        structured ranking, then newspaper3k (a value that is the site's na
              gives way to a later one that is not; when newspaper3k took the site's name, a
              logo <h1> that the <title> contains: the <title> itself); a " | Site name" suffix or
              prefix (and WordPress's "Blog Archive" crumb) is cut
-             when the cut part is the site's name or domain, a date/time part likewise; HTML
+             when the cut part is the site's name or domain, a date/time part likewise; in
+             Chinese or Japanese a last part of 2-6 characters after an unspaced "-", "_"
+             or "|" ("标题-新华网": the name the Latin domain cannot match) too; HTML
              entities decoded; a title cut short that the ``<title>`` continues (an
              ellipsis, an unescaped quote, a CMS limit: :func:`untruncated`) is the
              ``<title>``'s. Then the visible headline (first ``<h1>`` in ``<article>``/
@@ -740,10 +742,19 @@ def _is_date_part(text: str) -> bool:
     return not re.sub(r"[\W\d_]+", "", _MONTH_WORDS.sub("", text))
 
 
+CJK_SITE_SUFFIX = True
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+_CJK_SITE_SUFFIX = re.compile(rf"(?<=[{_CJK}\u3000-\u303f\uff01-\uff1f])[-_|｜][{_CJK}]{{2,6}}$")
+
+
 def clean_title(title: str, site_keys: set[str]) -> str:
     """Cut a site-name part (" | Site", "Site - ") or a date part (" : 31.10.2023, 10.19
     Uhr") off a title; decode HTML entities."""
     title = _one_line(html_lib.unescape(title))
+    if CJK_SITE_SUFFIX:
+        # a Chinese or Japanese site's name, in characters the Latin domain cannot match,
+        # after an unspaced separator ("标题-新华网", "标题_新浪网")
+        title = _CJK_SITE_SUFFIX.sub("", title)
     parts = _TITLE_SEPS.split(title)
     if len(parts) < 2:
         return title
