@@ -647,7 +647,7 @@ _OFF_ARTICLE = re.compile(rf"(?<![a-zA-Z])(?i:{_OFF_WORDS})|(?<=[a-z])(?:" +
 # ... but a class that says the page has sidebars ("has-double-sidebar", "no-sidebar",
 # "with-sidebar", "wrapper__with-sidebar") describes the layout around the article, not a
 # sidebar
-_LAYOUT_CLASS = re.compile(r"(?:^|[\s_-])(?:(?:has|with|without|no|one|two|three|double|both|"
+LAYOUT_CLASS = re.compile(r"(?:^|[\s_-])(?:(?:has|with|without|no|one|two|three|double|both|"
                            r"single)[-_])+(?:sidebars?|nav|navigation)(?=$|\s)|"
                            # a page layout's name: "layoutTwoColumnsRightSidebar",
                            # "layout-sidebar-right"
@@ -660,7 +660,7 @@ _OFF_ARTICLE_TAGS = frozenset({"footer", "nav", "aside", "header-nav", "script",
 def _off_article(names: str) -> bool:
     """Whether an element's class and id (``names``) mark a region off the article."""
     return bool(_OFF_ARTICLE.search(names)) and \
-        bool(_OFF_ARTICLE.search(_LAYOUT_CLASS.sub(" ", names)))
+        bool(_OFF_ARTICLE.search(LAYOUT_CLASS.sub(" ", names)))
 
 
 def _under_off_article(el: Any) -> bool:
@@ -1173,8 +1173,8 @@ def extract_metadata(doc: Any) -> PageMetadata:
     # the same <h1> printed twice (a mobile and a desktop layout) is one headline
     meta.h1_texts = list(dict.fromkeys(_shown_text(h) for h in h1))[:20]
     meta.h1_elements = h1[:20]
-    meta.h2_texts = [t for t in dict.fromkeys(_shown_text(h) for h in root.xpath("//h2")[:30])
-                     if t][:20]
+    h2s = root.xpath("//h2")[:30]
+    meta.h2_texts = [t for t in dict.fromkeys(_shown_text(h) for h in h2s) if t][:20]
     if len(meta.h1_texts) == 1:
         meta.add("title", _shown_text(h1[0]), "html")
     in_main = [h for h in h1 if h.xpath("ancestor::article|ancestor::main|"
@@ -1185,7 +1185,7 @@ def extract_metadata(doc: Any) -> PageMetadata:
         meta.headline_element = headline[0]
         meta.headline_kicker = _kicker(headline[0])
         if _in_crumbs(headline[0]):
-            for h2 in root.xpath("//h2")[:30]:
+            for h2 in h2s:
                 if not _in_crumbs(h2) and not _hidden(h2) and (kicker := _kicker(h2)):
                     meta.crumb_h2_headlines.append((_shown_text(h2), kicker))
     meta.sort()
